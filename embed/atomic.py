@@ -1,0 +1,39 @@
+"""Write files so that a crash or Ctrl-C never leaves a half-written file under the final name."""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | os.PathLike, suffix: str = ""):
+    """Yield a temporary path beside `final`; on success rename it onto `final`.
+
+    The temporary name lives in the same directory so the rename is atomic on POSIX. On any
+    exception (KeyboardInterrupt included) the temporary file is removed and `final` is untouched.
+    `suffix` is kept at the end of the temporary name for writers that insist on an extension
+    (``np.save`` appends ``.npy`` otherwise).
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp{suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_text(final: str | os.PathLike, text: str) -> None:
+    with atomic_path(final) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def save_npy(final: str | os.PathLike, array) -> None:
+    import numpy as np
+
+    with atomic_path(final, suffix=".npy") as tmp:
+        np.save(tmp, array)

@@ -1,0 +1,1 @@
+"""Corpus reading, vocabulary, id-stream encoding and teaching batches."""

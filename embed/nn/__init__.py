@@ -1,0 +1,1 @@
+"""The general network and optimizer core: activations, layers, losses, optimizers, training."""

@@ -1,0 +1,1 @@
+"""Skip-gram and CBOW word2vec models trained by numba kernels."""

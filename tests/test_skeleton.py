@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embed import modeldir
+from embed.cli import COMMANDS, cli
+from embed.data.vocab import UNK, Vocabulary
+from embed.errors import EmbedError
+
+
+def test_help_lists_every_command():
+    out = CliRunner().invoke(cli, ["--help"]).output
+    for name in COMMANDS:
+        assert name in out
+
+
+def test_main_prints_one_line_for_user_errors(tmp_path, monkeypatch, capsys):
+    (tmp_path / "boom_cmd.py").write_text(
+        "import click\n"
+        "from embed.errors import EmbedError\n"
+        "@click.command()\n"
+        "def boom():\n"
+        "    raise EmbedError('file not found: x.txt')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(COMMANDS, "boom", ("boom_cmd", "boom", ""))
+    from embed.cli import main
+    with pytest.raises(SystemExit) as exit_:
+        main(["boom"])
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err.splitlines() == ["error: file not found: x.txt"]
+
+
+def test_vocabulary_ranks_by_count_then_word_and_counts_unk():
+    v = Vocabulary.from_tokens("b a c a b a d e e".split(), size=3)
+    assert v.words == [UNK, "a", "b"]  # b and e tie at 2: b wins by byte order
+    assert list(v.counts) == [4, 3, 2]
+    assert v.total == 9
+    assert list(v.encode(["a", "zzz", "b"])) == [1, 0, 2]
+
+
+def test_vocabulary_round_trip_and_bad_files(tmp_path):
+    v = Vocabulary.from_tokens("x y y z z z".split(), size=10)
+    v.save(tmp_path / "v.tsv")
+    assert Vocabulary.load(tmp_path / "v.tsv") == v
+    (tmp_path / "bad.tsv").write_text("UNK\tmany\n")
+    with pytest.raises(EmbedError, match="expected"):
+        Vocabulary.load(tmp_path / "bad.tsv")
+    with pytest.raises(EmbedError, match="not found"):
+        Vocabulary.load(tmp_path / "missing.tsv")
+
+
+def test_model_dir_round_trip(tmp_path):
+    v = Vocabulary.from_tokens("a b b c c c".split())
+    rng = np.random.default_rng(0)
+    files = modeldir.ModelFiles(vectors=rng.random((4, 3), dtype=np.float32), vocab=v,
+                                settings={"dim": 3}, output=np.zeros((4, 3), np.float32),
+                                history=np.array([[10, 4.1], [20, 3.5]]))
+    modeldir.save(tmp_path / "m", files)
+    back = modeldir.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.vectors, files.vectors)
+    np.testing.assert_array_equal(back.history, files.history)
+    assert back.vocab == v and back.settings == {"dim": 3}
+    assert not list((tmp_path / "m").glob(".*tmp*"))

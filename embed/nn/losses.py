@@ -1,0 +1,102 @@
+"""Losses, each returning (cost, gradient with respect to its input), and L1 / L2 penalties.
+
+- `softmax_cross_entropy(logits, onehot)`: the seed's J(θ) = 1/m Σ D(h(x), L), D the
+  cross-entropy between softmax(logits) and the one-hot label.
+- `squared_error(pred, target)`: ½ ||pred − target||², averaged over the batch (the ½ makes the
+  gradient pred − target).
+- `negative_sampling_loss(h, W_out, targets)`: word2vec's logistic loss on one positive and k
+  negative output words.
+- `l1_penalty`, `l2_penalty`: the regularisation term added to the cost and its gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid, softmax
+from .sparse import SparseGrad
+
+
+def _scale(n, reduction):
+    if reduction == "sum":
+        return 1.0
+    if reduction == "mean":
+        return 1.0 / n
+    raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+
+
+def softmax_cross_entropy(logits, onehot):
+    """Mean cross-entropy of softmax(logits) against one-hot (or soft) labels.
+
+    logits, onehot: [m, classes]. Returns (loss, dlogits) with dlogits = (softmax − onehot) / m.
+    The log-probabilities are computed as x − max − log Σ e^(x − max), so no exp overflows and no
+    log(0) occurs.
+    """
+    logits = np.asarray(logits)
+    m = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_p = shifted - log_z
+    loss = float(-(onehot * log_p).sum() / m)
+    dlogits = (np.exp(log_p) - onehot) / m
+    return loss, dlogits.astype(logits.dtype, copy=False)
+
+
+def squared_error(pred, target, reduction="mean"):
+    """½ Σ (pred − target)², divided by the number of examples (rows) when reduction="mean".
+
+    Returns (loss, dpred) with dpred = (pred − target) [/ m].
+    """
+    pred = np.asarray(pred)
+    diff = pred - target
+    scale = _scale(pred.shape[0] if pred.ndim else 1, reduction)
+    return float(0.5 * scale * np.sum(diff * diff)), (scale * diff).astype(pred.dtype, copy=False)
+
+
+def negative_sampling_loss(h, W_out, targets, reduction="sum"):
+    """Skip-gram / CBOW negative-sampling loss (Mikolov et al. 2013).
+
+    h: [n, dim] input (hidden) vectors; W_out: [V, dim] output table; targets: int [n, 1 + k],
+    column 0 the positive word (label 1), columns 1.. the sampled negatives (label 0).
+
+        loss = −Σ_i [ log σ(h_i · w_pos) + Σ_neg log σ(−h_i · w_neg) ]
+
+    computed as softplus terms so it never takes log(0). Returns (loss, dh [n, dim],
+    SparseGrad over W_out rows targets.ravel() with values [n (1 + k), dim]); reduction="mean"
+    divides all three by n.
+    """
+    targets = np.asarray(targets)
+    if targets.ndim != 2:
+        raise ValueError("targets must be [n, 1 + k]: positive first, then negatives")
+    n = h.shape[0]
+    scale = _scale(n, reduction)
+    w = W_out[targets]                                  # [n, 1+k, dim]
+    scores = np.einsum("nd,nkd->nk", h, w)              # [n, 1+k]
+    labels = np.zeros(scores.shape, dtype=scores.dtype)
+    labels[:, 0] = 1
+    sign = 2 * labels - 1                               # +1 positive, −1 negative
+    z = -sign * scores
+    # −log σ(sign·score) = softplus(−sign·score)
+    loss = float(scale * np.sum(np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))))
+    dscores = scale * (sigmoid(scores) - labels)        # d loss / d score
+    dh = np.einsum("nk,nkd->nd", dscores, w)
+    dw = (dscores[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])
+    return loss, dh.astype(h.dtype, copy=False), SparseGrad(
+        rows=targets.ravel(), values=dw.astype(W_out.dtype, copy=False))
+
+
+def _per_array(weights, fn):
+    if isinstance(weights, np.ndarray):
+        return fn(weights)
+    costs, grads = zip(*(fn(w) for w in weights)) if weights else ((), ())
+    return float(sum(costs)), list(grads)
+
+
+def l2_penalty(weights, lam):
+    """(λ / 2) Σ w² and its gradient λ w, for one array or a list of arrays (then a list of
+    gradients is returned)."""
+    return _per_array(weights, lambda w: (0.5 * lam * float(np.sum(w * w)), lam * w))
+
+
+def l1_penalty(weights, lam):
+    """λ Σ |w| and its (sub)gradient λ sign(w) (0 at w = 0), for one array or a list."""
+    return _per_array(weights, lambda w: (lam * float(np.sum(np.abs(w))), lam * np.sign(w)))

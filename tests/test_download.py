@@ -1,0 +1,177 @@
+"""Download: a local HTTP server on 127.0.0.1 serves a zip this test builds."""
+import io
+import socket
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from embed.data.download import download, ensure_text8
+from embed.errors import EmbedError
+
+TEXT = b"anarchism originated as a term of abuse " * 2000
+
+
+def make_zip(name="text8", data=TEXT) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, data)
+    return buf.getvalue()
+
+
+class Server:
+    """Serves ``self.body`` at any path; ``cut_first`` requests send half the body then close."""
+
+    def __init__(self):
+        self.body = make_zip()
+        self.content_type = "application/zip"
+        self.cut_first = 0
+        self.status = 200
+        self.requests = []  # (path, Range header or None)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                rng = self.headers.get("Range")
+                outer.requests.append((self.path, rng))
+                if outer.status != 200:
+                    self.send_error(outer.status)
+                    return
+                body, start = outer.body, 0
+                if rng:
+                    start = int(rng.split("=")[1].split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range",
+                                     f"bytes {start}-{len(body) - 1}/{len(body)}")
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Type", outer.content_type)
+                self.send_header("Content-Length", str(len(body) - start))
+                self.end_headers()
+                if outer.cut_first > 0:
+                    outer.cut_first -= 1
+                    self.wfile.write(body[start:start + (len(body) - start) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body[start:])
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/text8.zip"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.close()
+
+
+def test_download_unpacks_text8_and_second_call_does_not_download(server, tmp_path):
+    path = ensure_text8(tmp_path, url=server.url, progress=False)
+    assert path == tmp_path / "text8"
+    assert path.read_bytes() == TEXT
+    assert len(server.requests) == 1
+    assert ensure_text8(tmp_path, url=server.url, progress=False) == path
+    assert len(server.requests) == 1  # found on disk: nothing fetched
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_cut_connection_keeps_part_and_next_call_resumes_with_range(server, tmp_path):
+    server.cut_first = 1
+    with pytest.raises(EmbedError, match="interrupted.*run the command again"):
+        ensure_text8(tmp_path, url=server.url, progress=False, retries=0)
+    assert not (tmp_path / "text8").exists() and not (tmp_path / "text8.zip").exists()
+    part = tmp_path / "text8.zip.part"
+    half = len(server.body) // 2
+    assert part.stat().st_size == half
+    path = ensure_text8(tmp_path, url=server.url, progress=False, retries=0)
+    assert server.requests[-1][1] == f"bytes={half}-"
+    assert path.read_bytes() == TEXT
+    assert not part.exists()
+
+
+def test_cut_connection_is_resumed_within_one_call(server, tmp_path):
+    server.cut_first = 2
+    ensure_text8(tmp_path, url=server.url, progress=False, retries=2)
+    assert (tmp_path / "text8").read_bytes() == TEXT
+    assert [r for _, r in server.requests][0] is None
+    assert all(r and r.startswith("bytes=") for _, r in server.requests[1:])
+    assert len(server.requests) == 3
+
+
+def test_wrong_size_is_refused_before_download(server, tmp_path):
+    with pytest.raises(EmbedError, match=f"offers {len(server.body):,} bytes, expected 1,234"):
+        ensure_text8(tmp_path, url=server.url, progress=False, expected_size=1234)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_html_error_page_is_refused(server, tmp_path):
+    server.body = b"<!DOCTYPE html><html><body>Not here</body></html>"
+    server.content_type = "text/html; charset=utf-8"
+    with pytest.raises(EmbedError, match="web page"):
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert not (tmp_path / "text8").exists() and not (tmp_path / "text8.zip").exists()
+
+
+def test_html_page_sent_as_binary_is_refused(server, tmp_path):
+    server.body = b"<html><body>captive portal</body></html>"
+    server.content_type = "application/octet-stream"
+    with pytest.raises(EmbedError, match="web page"):
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert not (tmp_path / "text8").exists() and not (tmp_path / "text8.zip").exists()
+
+
+def test_not_a_zip_and_truncated_zip_are_refused(server, tmp_path):
+    server.body = b"\x00\x01 definitely not a zip" * 50
+    with pytest.raises(EmbedError, match="not a zip"):
+        ensure_text8(tmp_path / "a", url=server.url, progress=False)
+    assert not (tmp_path / "a" / "text8").exists()
+    assert not (tmp_path / "a" / "text8.zip").exists()
+    server.body = make_zip()[:-40]  # announced and sent in full, but the archive is cut
+    with pytest.raises(EmbedError, match="zip"):
+        ensure_text8(tmp_path / "b", url=server.url, progress=False)
+    assert not (tmp_path / "b" / "text8").exists()
+
+
+def test_http_error_status(server, tmp_path):
+    server.status = 404
+    with pytest.raises(EmbedError, match="HTTP 404"):
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert not (tmp_path / "text8").exists()
+
+
+def test_offline_is_one_clear_error(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(EmbedError, match="cannot reach"):
+        ensure_text8(tmp_path, url=f"http://127.0.0.1:{port}/text8.zip", progress=False)
+    assert not (tmp_path / "text8").exists() and not (tmp_path / "text8.zip").exists()
+
+
+def test_low_level_download_checks_final_size(server, tmp_path):
+    dest = download(server.url, tmp_path / "x.zip", len(server.body), progress=False)
+    assert dest.read_bytes() == server.body
+    # A stale, over-long .part cannot be a prefix of the file: it is discarded, not resumed.
+    (tmp_path / "y.zip.part").write_bytes(b"z" * (len(server.body) + 10))
+    dest = download(server.url, tmp_path / "y.zip", len(server.body), progress=False)
+    assert dest.read_bytes() == server.body
+    assert server.requests[-1][1] is None
+
+
+def test_zip_without_text8_uses_its_only_file(server, tmp_path):
+    server.body = make_zip(name="corpus.txt", data=b"hello world")
+    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == b"hello world"

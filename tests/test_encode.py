@@ -1,0 +1,140 @@
+import gzip
+import io
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from embed.data import encode
+from embed.data.corpus import iter_tokens
+from embed.data.encode import load_corpus
+from embed.data.vocab import UNK, Vocabulary
+from embed.errors import EmbedError
+
+
+def corpus(tmp_path, seed=0, n=5000, name="c.txt"):
+    rng = np.random.default_rng(seed)
+    words = [f"w{k:03d}".translate(str.maketrans("0123456789", "abcdefghij"))
+             for k in rng.zipf(1.3, n) % 400]
+    f = tmp_path / name
+    f.write_text(" ".join(words))
+    return f, words
+
+
+def test_ids_match_vocabulary_built_from_the_tokens(tmp_path):
+    f, words = corpus(tmp_path)
+    vocab, ids = load_corpus(f, vocab_size=50, progress=False)
+    assert vocab == Vocabulary.from_tokens(words, size=50)
+    assert ids.dtype == np.int32 and ids.shape == (len(words),)
+    np.testing.assert_array_equal(ids, vocab.encode(words))
+    assert vocab.counts[0] == (ids == 0).sum() > 0  # UNK counts the words outside
+    assert vocab.total == len(words)
+
+
+def test_min_count(tmp_path):
+    f = tmp_path / "c.txt"
+    f.write_text("a a a b b c d d d d")
+    vocab, ids = load_corpus(f, min_count=2, progress=False)
+    assert vocab.words == [UNK, "d", "a", "b"]
+    assert list(vocab.counts) == [1, 4, 3, 2]
+    assert ids.tolist() == [2, 2, 2, 3, 3, 0, 1, 1, 1, 1]
+
+
+def test_word_unk_in_text_counts_as_unk(tmp_path):
+    f = tmp_path / "c.txt"
+    f.write_text("unk UNK x x")  # normalised to lowercase "unk": an ordinary word
+    vocab, ids = load_corpus(f, progress=False)
+    assert vocab.words == [UNK, "unk", "x"] or vocab.words == [UNK, "x", "unk"]
+    assert vocab.counts[0] == 0
+
+
+def test_second_call_hits_the_cache_and_a_changed_file_invalidates_it(tmp_path, monkeypatch):
+    f, words = corpus(tmp_path)
+    v1, ids1 = load_corpus(f, vocab_size=30, progress=False)
+    assert isinstance(ids1, np.memmap) or isinstance(ids1.base, np.memmap)
+    calls = []
+    real = encode.count_and_encode
+    monkeypatch.setattr(encode, "count_and_encode", lambda *a, **k: calls.append(1) or real(*a, **k))
+    v2, ids2 = load_corpus(f, vocab_size=30, progress=False)
+    assert calls == [] and v2 == v1
+    np.testing.assert_array_equal(ids2, ids1)
+    assert not ids2.flags.writeable
+
+    load_corpus(f, vocab_size=40, progress=False)  # other settings: another cache entry
+    assert calls == [1]
+    assert len(list(tmp_path.glob("c.txt.*.ids.npy"))) == 2
+
+    f.write_text("brand new words brand")
+    os.utime(f, ns=(1, 1))
+    v3, ids3 = load_corpus(f, vocab_size=30, progress=False)
+    assert calls == [1, 1]
+    assert v3.words == [UNK, "brand", "new", "words"] and ids3.tolist() == [1, 2, 3, 1]
+    # caches of the old file version are gone; only the new one is left
+    assert len(list(tmp_path.glob("c.txt.*.ids.npy"))) == 1
+
+
+def test_damaged_cache_is_rebuilt(tmp_path):
+    f, words = corpus(tmp_path)
+    v1, ids1 = load_corpus(f, vocab_size=30, progress=False)
+    ids1 = np.array(ids1)  # a copy: the mapped file is about to be replaced
+    ids_path, vocab_path = encode.cache_paths(f, 30, 1)
+    np.save(tmp_path / "bad.npy", np.arange(3, dtype=np.int64))
+    os.replace(tmp_path / "bad.npy", ids_path)
+    v2, ids2 = load_corpus(f, vocab_size=30, progress=False)
+    assert v2 == v1
+    np.testing.assert_array_equal(ids2, ids1)
+
+
+def test_cache_goes_to_data_dir_when_corpus_dir_is_read_only(tmp_path, monkeypatch):
+    f, _ = corpus(tmp_path)
+    real_access = os.access
+    monkeypatch.setattr(encode.os, "access",
+                        lambda p, m: False if os.path.samefile(p, tmp_path) else real_access(p, m))
+    load_corpus(f, vocab_size=30, data_dir=tmp_path / "dd", progress=False)
+    assert len(list((tmp_path / "dd" / "cache").glob("c.txt.*.ids.npy"))) == 1
+    assert not list(tmp_path.glob("c.txt.*"))
+
+
+def test_given_vocabulary_encodes_new_text(tmp_path):
+    f = tmp_path / "new.txt"
+    f.write_text("the cat sat on the mat")
+    vocab = Vocabulary([UNK, "the", "cat", "dog"], [0, 5, 3, 2])
+    v, ids = load_corpus(f, vocab=vocab, progress=False)
+    assert v is vocab
+    assert ids.tolist() == [1, 2, 0, 0, 1, 0]
+    v, ids = load_corpus(f, vocab=vocab, progress=False)  # cached, same answer
+    assert v is vocab and ids.tolist() == [1, 2, 0, 0, 1, 0]
+
+
+def test_gz_directory_and_stdin_sources(tmp_path, monkeypatch):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt.gz").write_bytes(gzip.compress(b"x y y"))
+    (tmp_path / "d" / "b.txt").write_text("z z z")
+    v, ids = load_corpus(tmp_path / "d", progress=False)
+    assert v.words == [UNK, "z", "y", "x"] and ids.tolist() == [3, 2, 2, 1, 1, 1]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"q r r")))
+    v, ids = load_corpus("-", progress=False)
+    assert v.words == [UNK, "r", "q"] and ids.tolist() == [2, 1, 1]
+    assert not list(tmp_path.glob("-*"))  # stdin is never cached
+
+
+def test_progress_bar_and_many_chunks_give_same_result(tmp_path, monkeypatch):
+    f, words = corpus(tmp_path, n=20000)
+    v, ids = encode.count_and_encode(f, vocab_size=100, progress=True)
+    monkeypatch.setattr(encode, "token_chunks",
+                        lambda src, progress=None: (w for w in ([t] for t in iter_tokens(src))))
+    v2, ids2 = encode.count_and_encode(f, vocab_size=100, progress=False)
+    assert v2 == v and np.array_equal(ids2, ids)
+
+
+def test_errors(tmp_path):
+    (tmp_path / "empty.txt").write_text(" \n ")
+    with pytest.raises(EmbedError, match="no words"):
+        load_corpus(tmp_path / "empty.txt", progress=False)
+    with pytest.raises(EmbedError, match="not found"):
+        load_corpus(tmp_path / "nope.txt", progress=False)
+    with pytest.raises(EmbedError, match="at least 2"):
+        load_corpus(tmp_path / "empty.txt", vocab_size=1, progress=False)
+    with pytest.raises(EmbedError, match="min_count"):
+        load_corpus(tmp_path / "empty.txt", min_count=0, progress=False)

@@ -1,0 +1,112 @@
+"""Where trials run: a local process pool (default) or a Dask cluster.
+
+Both are used the same way by the master (:mod:`embed.tune.runner`): ``submit(fn, *args)`` gives
+a future, ``wait(futures)`` returns those that finished, ``capacity`` is how many trials to keep
+running at once. ``fn`` and its arguments must be picklable; for Dask on several machines the
+corpus cache and evaluation files they name must be readable at the same paths on every worker
+(a shared file system), since trials receive paths, never arrays.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+
+from embed.errors import EmbedError
+
+
+class LocalExecutor:
+    """A ``ProcessPoolExecutor`` of ``workers`` processes.
+
+    Workers are started with ``spawn``: the master may hold threads (numba, tqdm) that a forked
+    child would inherit in a broken state. A worker that dies (killed, out of memory, crashed
+    kernel) breaks the pool; the trial it ran is recorded as failed and a new pool is started.
+    """
+
+    kind = "local"
+
+    def __init__(self, workers: int = 1):
+        if workers < 1:
+            raise EmbedError(f"--workers must be at least 1, got {workers}")
+        self.workers = workers
+        self._pool = self._new_pool()
+
+    def _new_pool(self):
+        return cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    @property
+    def capacity(self) -> int:
+        return self.workers
+
+    def describe(self) -> str:
+        return f"local pool of {self.workers} worker process{'es' if self.workers > 1 else ''}"
+
+    def submit(self, fn, *args):
+        try:
+            return self._pool.submit(fn, *args)
+        except cf.process.BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, *args)
+
+    def wait(self, futures):
+        done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
+        return done
+
+    def close(self, cancel: bool = False):
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class DaskExecutor:
+    """Trials submitted to a ``dask.distributed`` scheduler (``tcp://HOST:PORT``).
+
+    ``capacity`` defaults to the number of worker threads the cluster has when the search starts.
+    """
+
+    kind = "dask"
+
+    def __init__(self, address: str, workers: int | None = None, timeout: float = 10.0):
+        try:
+            import distributed
+        except ImportError:
+            raise EmbedError("--scheduler needs dask.distributed: pip install 'embed[dask]'") from None
+        self._distributed = distributed
+        self.address = address
+        try:
+            self.client = distributed.Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise EmbedError(f"cannot reach the Dask scheduler at {address} ({e})") from None
+        if workers is None:
+            workers = sum(self.client.nthreads().values())
+            if workers < 1:
+                self.client.close()
+                raise EmbedError(f"the Dask scheduler at {address} has no workers")
+        self.workers = workers
+
+    @property
+    def capacity(self) -> int:
+        return self.workers
+
+    def describe(self) -> str:
+        return f"Dask cluster at {self.address} ({self.workers} trials at once)"
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait(self, futures):
+        return self._distributed.wait(list(futures), return_when="FIRST_COMPLETED").done
+
+    def close(self, cancel: bool = False):
+        # Trials still queued or running are cancelled either way: the master stops waiting.
+        try:
+            self.client.close()
+        except Exception:  # pragma: no cover - closing a lost connection
+            pass
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None):
+    if scheduler:
+        if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
+            raise EmbedError(f"--scheduler wants an address like tcp://HOST:PORT, got {scheduler!r}")
+        return DaskExecutor(scheduler, workers)
+    return LocalExecutor(workers or max(1, (os.cpu_count() or 1) // 2))

@@ -1,0 +1,196 @@
+"""Intrinsic evaluation: word analogies and word-pair similarity, scored as gensim scores them.
+
+Both follow gensim's `KeyedVectors.evaluate_word_analogies` / `evaluate_word_pairs` rule for
+rule, so the numbers can be compared with gensim's directly (the tests check that they are
+equal): only the first `restrict_vocab` rows count as vocabulary (rows are in frequency order),
+case-insensitive matching maps every case variant to its most frequent spelling, and questions
+or pairs with an unknown word are skipped and reported as a share of the file.
+
+The analogy questions are answered in batches (one matrix product per chunk of questions) instead
+of one `most_similar` call each.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from embed.errors import EmbedError
+from embed.vectors import CHUNK, KeyedVectors
+
+ANALOGIES = "questions-words.txt"
+PAIRS = ("wordsim353.tsv", "simlex999.txt")
+
+# gensim takes the 5 best answers (query words left out) and keeps the first that is not a
+# case variant of a query word.
+_CANDIDATES = 5
+
+
+def datapath(name: str) -> Path:
+    """A test file shipped with gensim (questions-words.txt, wordsim353.tsv, simlex999.txt)."""
+    from gensim.test.utils import datapath as gensim_datapath
+
+    return Path(gensim_datapath(name))
+
+
+def _ok_vocab(kv: KeyedVectors, restrict_vocab: int | None, case_insensitive: bool) -> dict:
+    """key -> row over the first `restrict_vocab` rows; with case folding the lowest
+    (most frequent) row of each upper-cased spelling wins."""
+    ok = {}
+    for i, w in enumerate(kv.words[:restrict_vocab]):
+        ok.setdefault(w.upper() if case_insensitive else w, i)
+    return ok
+
+
+def _read_lines(path) -> list[str]:
+    path = Path(path)
+    if not path.is_file():
+        raise EmbedError(f"evaluation file not found: {path}")
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise EmbedError(f"{path}: not a UTF-8 text file") from None
+
+
+def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None = 30_000,
+                       case_insensitive: bool = True) -> dict:
+    """Accuracy on analogy questions ``a b c d`` ("a is to b as c is to d") grouped in
+    sections by ``: name`` lines (questions-words format; default: gensim's copy).
+
+    Each question is answered by 3CosAdd over the first `restrict_vocab` words; a question with
+    a word outside them is skipped. Returns ``{"accuracy", "correct", "total", "sections":
+    [{"name", "correct", "total", "accuracy"}], "oov" (percent of questions skipped),
+    "questions" (all questions read)}``; an accuracy is 0.0 when nothing was answered.
+    """
+    path = datapath(ANALOGIES) if path is None else Path(path)
+    if restrict_vocab is not None and restrict_vocab < 1:
+        raise EmbedError(f"restrict_vocab must be at least 1, got {restrict_vocab}")
+    ok = _ok_vocab(kv, restrict_vocab, case_insensitive)
+    sections: list[dict] = []
+    quads, owner = [], []  # per answerable question: (a, b, c, d) keys, section number
+    n_questions = oov = 0
+    for lineno, line in enumerate(_read_lines(path), 1):
+        if line.startswith(": "):
+            sections.append({"name": line.lstrip(": ").strip(), "correct": 0, "total": 0})
+            continue
+        if not sections:
+            raise EmbedError(f"{path}:{lineno}: a question before the first ': section' line")
+        words = line.split()
+        if len(words) != 4:
+            continue  # gensim skips malformed lines too
+        n_questions += 1
+        if case_insensitive:
+            words = [w.upper() for w in words]
+        if any(w not in ok for w in words):
+            oov += 1
+            continue
+        quads.append(words)
+        owner.append(len(sections) - 1)
+
+    if quads:
+        ids = np.array([[ok[w] for w in q] for q in quads], dtype=np.int64)  # [q, 4]
+        answers = _answer(kv, ids[:, :3], restrict_vocab)
+        for words, sec, cands in zip(quads, owner, answers):
+            a, b, c, expected = words
+            predicted = None
+            for cand in cands:
+                predicted = kv.words[cand]
+                if case_insensitive:
+                    predicted = predicted.upper()
+                if predicted not in (a, b, c):
+                    break
+            sections[sec]["total"] += 1
+            sections[sec]["correct"] += predicted == expected
+    for s in sections:
+        s["accuracy"] = s["correct"] / s["total"] if s["total"] else 0.0
+    correct = sum(s["correct"] for s in sections)
+    total = sum(s["total"] for s in sections)
+    return {
+        "accuracy": correct / total if total else 0.0,
+        "correct": correct,
+        "total": total,
+        "sections": sections,
+        "oov": 100.0 * oov / n_questions if n_questions else 0.0,
+        "questions": n_questions,
+        "file": str(path),
+    }
+
+
+def _answer(kv: KeyedVectors, abc: np.ndarray, restrict_vocab: int | None) -> list[list[int]]:
+    """Rows of the `_CANDIDATES` best 3CosAdd answers to b - a + c for each row of `abc` [q, 3],
+    best first, the three query rows left out."""
+    matrix = kv.normed[:restrict_vocab]
+    n = matrix.shape[0]
+    out = []
+    for start in range(0, len(abc), CHUNK):
+        block = abc[start:start + CHUNK]
+        q = kv.normed[block[:, 1]] + kv.normed[block[:, 2]] - kv.normed[block[:, 0]]
+        q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-30)
+        scores = q @ matrix.T  # [c, n]
+        rows = np.arange(len(block))[:, None]
+        scores[rows, block] = -np.inf
+        k = min(_CANDIDATES, n)
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n else \
+            np.tile(np.arange(n), (len(block), 1))
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        for ids, sims in zip(top.tolist(), top_scores.tolist()):
+            out.append([i for i, s in zip(ids, sims) if s != -np.inf])
+    return out
+
+
+def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300_000,
+                   case_insensitive: bool = True, delimiter: str | None = None) -> dict:
+    """Correlation between cosine similarity and human scores on ``w1 w2 score`` lines
+    (default: gensim's wordsim353.tsv). `delimiter=None` splits on tabs when a line has one,
+    else on whitespace; ``#`` lines and malformed lines are skipped.
+
+    Returns ``{"spearman", "pearson", "oov", "pairs", "oov_pairs", "file"}``: `oov` is the
+    percentage (0-100, as gensim reports it) of pairs with a word outside the first
+    `restrict_vocab` words, which are left out; `pairs` is the number of pairs scored.
+    """
+    path = datapath(PAIRS[0]) if path is None else Path(path)
+    ok = _ok_vocab(kv, restrict_vocab, case_insensitive)
+    gold, left, right = [], [], []
+    oov = 0
+    for line in _read_lines(path):
+        if not line or line.startswith("#"):
+            continue
+        sep = delimiter if delimiter is not None else ("\t" if "\t" in line else None)
+        parts = line.split(sep)
+        if len(parts) != 3:
+            continue
+        a, b, score = parts
+        try:
+            score = float(score)
+        except ValueError:
+            continue  # a header line such as "word1 word2 score"
+        if case_insensitive:
+            a, b = a.upper(), b.upper()
+        if a not in ok or b not in ok:
+            oov += 1
+            continue
+        gold.append(score)
+        left.append(ok[a])
+        right.append(ok[b])
+    if not gold:
+        raise EmbedError(f"{path}: no pair with both words in the vocabulary "
+                         f"({oov} pairs out of vocabulary)")
+    model = np.einsum("ij,ij->i", kv.normed[left], kv.normed[right])
+    spearman = stats.spearmanr(gold, model)[0]
+    pearson = stats.pearsonr(gold, model)[0]
+    return {
+        "spearman": float(spearman),
+        "pearson": float(pearson),
+        "oov": 100.0 * oov / (len(gold) + oov),
+        "pairs": len(gold),
+        "oov_pairs": oov,
+        "file": str(path),
+    }
+
+
+def default_pair_files() -> list[Path]:
+    return [datapath(name) for name in PAIRS]

@@ -1,0 +1,541 @@
+"""Trained word vectors: nearest-word queries, analogies, and the files they travel in.
+
+`KeyedVectors` holds the words (row order = frequency order when the source had one) and a
+float32 matrix ``[n_words, dim]``. The unit-normalised copy that every cosine query needs is made
+once, on first use. Queries follow gensim's semantics (3CosAdd / 3CosMul, query words left out of
+the answers) so that numbers can be compared with gensim's directly.
+
+Files: `load_vectors` reads a model directory (`embed.modeldir`), a word2vec text or binary file
+(the format is detected), a gensim native ``KeyedVectors`` file, or ``.npy`` + ``.vocab.tsv``.
+The `save_*` methods write the same formats, always through `embed.atomic`.
+"""
+from __future__ import annotations
+
+import difflib
+import warnings
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from embed import modeldir
+from embed.atomic import atomic_path
+from embed.data.vocab import UNK
+from embed.errors import EmbedError
+
+# Rows of the similarity matrix computed at once by the batched queries: bounds the scratch
+# memory to CHUNK x n_words float32 (256 x 50,000 = 51 MB) whatever the number of queries.
+CHUNK = 256
+
+
+class UnknownWordError(EmbedError, KeyError):
+    """A word that is not in the vocabulary. Also a `KeyError`, like gensim's, for callers
+    that catch that; the message names close vocabulary words."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class KeyedVectors:
+    """Words and their vectors.
+
+    Parameters
+    ----------
+    words : list of str, length n (unique).
+    vectors : array [n, dim], stored as contiguous float32.
+    counts : optional int array [n] of corpus counts (kept for gensim export; row order is
+        assumed to be most frequent first, which `restrict_vocab` relies on).
+    """
+
+    def __init__(self, words: Sequence[str], vectors: np.ndarray,
+                 counts: Sequence[int] | np.ndarray | None = None):
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2:
+            raise EmbedError(f"vectors must be a 2-D matrix, got shape {vectors.shape}")
+        words = list(words)
+        if len(words) != vectors.shape[0]:
+            raise EmbedError(f"{len(words)} words but {vectors.shape[0]} vectors")
+        self.words = words
+        self.index = {w: i for i, w in enumerate(words)}
+        if len(self.index) != len(words):
+            raise EmbedError("the word list has duplicates")
+        self.vectors = vectors
+        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
+        if self.counts is not None and len(self.counts) != len(words):
+            raise EmbedError(f"{len(words)} words but {len(self.counts)} counts")
+        self._normed = None
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word) -> bool:
+        return word in self.index
+
+    def __repr__(self) -> str:
+        return f"KeyedVectors({len(self)} words, dim {self.dim})"
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.shape[1]
+
+    @property
+    def normed(self) -> np.ndarray:
+        """[n, dim] float32 rows scaled to unit length (all-zero rows stay zero)."""
+        if self._normed is None:
+            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            self._normed = self.vectors / norms
+        return self._normed
+
+    def row(self, word: str) -> int:
+        """Row of `word`; an unknown word raises `UnknownWordError` naming close words."""
+        try:
+            return self.index[word]
+        except (KeyError, TypeError):
+            raise UnknownWordError(self._unknown_message(word)) from None
+
+    def _unknown_message(self, word) -> str:
+        msg = f"{word!r} is not in the vocabulary ({len(self)} words)"
+        if not isinstance(word, str):
+            return msg
+        close = []
+        for variant in (word.lower(), word.upper(), word.capitalize()):
+            if variant != word and variant in self.index and variant not in close:
+                close.append(variant)
+        close += [w for w in difflib.get_close_matches(word, self.words, n=5, cutoff=0.75)
+                  if w not in close]
+        if close:
+            msg += "; close words: " + ", ".join(close[:5])
+        return msg
+
+    def __getitem__(self, word_or_words):
+        """Vector [dim] of one word, or matrix [k, dim] of a list of words."""
+        if isinstance(word_or_words, str):
+            return self.vectors[self.row(word_or_words)]
+        return self.vectors[[self.row(w) for w in word_or_words]]
+
+    def unit(self, word: str) -> np.ndarray:
+        return self.normed[self.row(word)]
+
+    # ------------------------------------------------------------------ queries
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two words, in [-1, 1]."""
+        return float(np.dot(self.unit(a), self.unit(b)))
+
+    def _terms(self, positive, negative):
+        """(unit vectors [k, dim], weights [k], rows of the query words) for a query."""
+        positive = _as_list(positive)
+        negative = _as_list(negative)
+        if not positive and not negative:
+            raise EmbedError("a query needs at least one word")
+        vecs, weights, rows = [], [], []
+        for items, sign in ((positive, 1.0), (negative, -1.0)):
+            for item in items:
+                weight = sign
+                if isinstance(item, tuple):
+                    item, weight = item
+                if isinstance(item, str):
+                    r = self.row(item)
+                    rows.append(r)
+                    vecs.append(self.normed[r])
+                else:
+                    v = np.asarray(item, dtype=np.float32).reshape(-1)
+                    if v.shape[0] != self.dim:
+                        raise EmbedError(f"query vector has {v.shape[0]} values, not {self.dim}")
+                    vecs.append(v / (np.linalg.norm(v) or 1.0))
+                weights.append(float(weight))
+        return np.stack(vecs), np.asarray(weights), rows
+
+    def most_similar(self, positive=None, negative=None, topn: int | None = 10,
+                     restrict_vocab: int | None = None):
+        """3CosAdd: words nearest by cosine to the mean of the unit vectors of `positive`
+        minus those of `negative` (gensim's `most_similar`).
+
+        A single word or vector may be passed instead of a list; items may be
+        ``(word, weight)`` pairs. Returns ``[(word, cosine), ...]`` best first, query words
+        left out; with ``topn=None`` the cosines of all words ``[n]`` (query words included).
+        Only the first `restrict_vocab` rows are searched when it is given.
+        """
+        vecs, weights, rows = self._terms(positive, negative)
+        mean = (weights[:, None] * vecs).sum(axis=0) / np.abs(weights).sum()
+        mean = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+        scores = self.normed[:restrict_vocab] @ mean
+        if topn is None:
+            return scores
+        return self._best(scores, topn, rows)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn: int | None = 10,
+                            restrict_vocab: int | None = None):
+        """3CosMul (Levy & Goldberg 2014, eq. 4, cosines shifted to [0, 1]):
+        prod(positive sims) / (prod(negative sims) + 1e-6), as gensim computes it."""
+        vecs, weights, rows = self._terms(positive, negative)
+        sims = (1.0 + self.normed[:restrict_vocab] @ vecs.T) / 2.0  # [n, k]
+        pos, neg = sims[:, weights > 0], sims[:, weights < 0]
+        scores = pos.prod(axis=1) / (neg.prod(axis=1) + 1e-6)
+        if topn is None:
+            return scores
+        return self._best(scores, topn, rows)
+
+    def nearest(self, vector: np.ndarray, topn: int = 10, exclude: Iterable[str] = ()):
+        """Words nearest by cosine to `vector` [dim] -> ``[(word, cosine), ...]``, leaving out
+        `exclude`; a matrix [k, dim] gives one such list per row (one matrix product)."""
+        vector = np.asarray(vector, dtype=np.float32)
+        if vector.ndim not in (1, 2) or vector.shape[-1] != self.dim:
+            raise EmbedError(f"query vectors must have {self.dim} values, got shape {vector.shape}")
+        if vector.ndim == 2:
+            q = vector / np.maximum(np.linalg.norm(vector, axis=1, keepdims=True), 1e-30)
+            return self._batch(q, None, topn)
+        scores = self.normed @ (vector / (np.linalg.norm(vector) or 1.0))
+        return self._best(scores, topn, [self.row(w) for w in exclude])
+
+    def most_similar_batch(self, words: Sequence[str], topn: int = 10,
+                           restrict_vocab: int | None = None):
+        """`most_similar(word)` for many words at once -> one list per word.
+
+        One matrix product per chunk of CHUNK queries and `argpartition` for the top `topn`,
+        instead of a Python loop of matrix-vector products.
+        """
+        rows = np.asarray([self.row(w) for w in words], dtype=np.int64)
+        return self._batch(self.normed[rows], rows, topn, restrict_vocab)
+
+    def _batch(self, queries: np.ndarray, rows, topn: int, restrict_vocab: int | None = None):
+        matrix = self.normed[:restrict_vocab]
+        n = matrix.shape[0]
+        k = max(0, min(topn, n - (1 if rows is not None else 0)))
+        out = []
+        for start in range(0, len(queries), CHUNK):
+            scores = queries[start:start + CHUNK] @ matrix.T  # [c, n]
+            if rows is not None:
+                own = rows[start:start + CHUNK]
+                inside = own < n
+                scores[np.nonzero(inside)[0], own[inside]] = -np.inf
+            if k == 0:
+                out += [[] for _ in range(scores.shape[0])]
+                continue
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n else \
+                np.tile(np.arange(n), (scores.shape[0], 1))
+            top_scores = np.take_along_axis(scores, top, axis=1)
+            order = np.argsort(-top_scores, axis=1, kind="stable")
+            top = np.take_along_axis(top, order, axis=1)
+            top_scores = np.take_along_axis(top_scores, order, axis=1)
+            words = self.words
+            for ids, sims in zip(top.tolist(), top_scores.tolist()):
+                out.append([(words[i], s) for i, s in zip(ids, sims) if s != -np.inf])
+        return out
+
+    def _best(self, scores: np.ndarray, topn: int, exclude_rows) -> list[tuple[str, float]]:
+        """Top `topn` of `scores` [n], leaving out `exclude_rows`, best first."""
+        if topn < 1:
+            return []
+        exclude = {r for r in exclude_rows if r < len(scores)}
+        k = min(len(scores), topn + len(exclude))
+        if k < len(scores):
+            top = np.argpartition(-scores, k - 1)[:k]
+        else:
+            top = np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.words[i], float(scores[i])) for i in top.tolist()
+                if i not in exclude][:topn]
+
+    def doesnt_match(self, words: Sequence[str]) -> str:
+        """The word furthest (by cosine) from the mean of the words' unit vectors."""
+        if not words:
+            raise EmbedError("doesnt_match needs at least one word")
+        vecs = self.normed[[self.row(w) for w in words]]
+        mean = vecs.mean(axis=0)
+        mean /= np.linalg.norm(mean) or 1.0
+        return list(words)[int(np.argmin(vecs @ mean))]
+
+    # ------------------------------------------------------------------ files
+    @classmethod
+    def from_model_dir(cls, path, keep_unk: bool | None = None) -> "KeyedVectors":
+        """Vectors of a model directory written by `embed train` (`embed.modeldir`).
+
+        The UNK row (id 0) is dropped unless `keep_unk` (default: the model's
+        ``settings["keep_unk"]``) is true: it is an average of rare words, not a word.
+        """
+        files = modeldir.load(path)
+        if keep_unk is None:
+            keep_unk = bool(files.settings.get("keep_unk", False))
+        start = 0 if keep_unk or files.vocab.words[0] != UNK else 1
+        return cls(files.vocab.words[start:], np.asarray(files.vectors[start:]),
+                   counts=files.vocab.counts[start:])
+
+    def _check_words_for_word2vec(self):
+        for w in self.words:
+            if not w or any(c.isspace() for c in w):
+                raise EmbedError(f"word {w!r} cannot be written in word2vec format "
+                                 "(empty or containing whitespace)")
+
+    def save_word2vec(self, path, binary: bool = False, limit: int | None = None) -> None:
+        """Write the original C tool's format: a ``"n dim"`` header line, then per word
+        ``word v1 v2 ...`` (text, shortest float32 repr, as gensim writes it) or ``word `` and
+        dim little-endian float32 followed by a newline (binary, as word2vec.c writes it).
+        Readable by gensim's `load_word2vec_format` and by word2vec.c's `distance`."""
+        self._check_words_for_word2vec()
+        n = len(self) if limit is None else min(limit, len(self))
+        vectors = self.vectors[:n]
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            f.write(f"{n} {self.dim}\n".encode())
+            step = 4096
+            for start in range(0, n, step):
+                block = vectors[start:start + step]
+                words = self.words[start:start + step]
+                if binary:
+                    raw = block.astype("<f4").tobytes()
+                    size = 4 * self.dim
+                    f.write(b"".join(w.encode("utf-8") + b" " + raw[i * size:(i + 1) * size]
+                                     + b"\n" for i, w in enumerate(words)))
+                else:
+                    text = block.astype(str)  # shortest repr that reads back to the same float32
+                    f.write("".join(w + " " + " ".join(r) + "\n"
+                                    for w, r in zip(words, text.tolist())).encode("utf-8"))
+
+    def save_gensim(self, path) -> None:
+        """Write a gensim `KeyedVectors` file (one pickle, loadable by
+        ``gensim.models.KeyedVectors.load``); counts are kept as gensim's ``count`` attribute."""
+        from gensim.models import KeyedVectors as GensimKV
+
+        kv = GensimKV(self.dim, count=len(self), dtype=np.float32)
+        kv.index_to_key = list(self.words)
+        kv.key_to_index = dict(self.index)
+        kv.vectors = self.vectors.copy()
+        kv.next_index = len(self)
+        counts = self.counts if self.counts is not None else np.arange(len(self), 0, -1)
+        kv.expandos["count"] = np.asarray(counts, dtype=np.int64)
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            kv.save(f)  # a file handle keeps everything in one pickle (no side .npy files)
+
+    def save_npy(self, path) -> None:
+        """Write ``PATH`` (.npy, float32 [n, dim]) and ``PATH`` with suffix ``.vocab.tsv``
+        (``word<TAB>count`` per row, count 0 when unknown)."""
+        from embed.atomic import save_npy
+
+        path = Path(path)
+        save_npy(path, self.vectors)
+        counts = self.counts if self.counts is not None else np.zeros(len(self), np.int64)
+        with atomic_path(npy_vocab_path(path)) as tmp:
+            tmp.write_text("".join(f"{w}\t{int(c)}\n" for w, c in zip(self.words, counts)),
+                           encoding="utf-8")
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, tuple)):
+        return [value]
+    if isinstance(value, np.ndarray):
+        return [value] if value.ndim == 1 else list(value)
+    return list(value)
+
+
+def npy_vocab_path(path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name[:-4] + ".vocab.tsv" if path.name.endswith(".npy")
+                          else path.name + ".vocab.tsv")
+
+
+# ---------------------------------------------------------------------- readers
+def load_vectors(path, limit: int | None = None) -> KeyedVectors:
+    """Read vectors from any supported place; `limit` keeps only the first `limit` words.
+
+    - a model directory (`embed.modeldir`): UNK dropped unless ``settings["keep_unk"]``;
+    - a word2vec text or binary file (told apart by their content; a text file may lack
+      the ``n dim`` header, as GloVe's do);
+    - a gensim native file (``KeyedVectors.save`` or a whole ``Word2Vec.save``);
+    - ``X.npy`` with its ``X.vocab.tsv``.
+    """
+    if limit is not None and limit < 1:
+        raise EmbedError(f"--limit must be at least 1, got {limit}")
+    path = Path(path)
+    if not path.exists():
+        raise EmbedError(f"vectors not found: {path}")
+    if path.is_dir():
+        kv = KeyedVectors.from_model_dir(path)
+    else:
+        with open(path, "rb") as f:
+            head = f.read(16)
+        if head.startswith(b"\x93NUMPY"):
+            kv = _load_npy(path)
+        elif head[:1] == b"\x80":  # pickle protocol >= 2: gensim's native save
+            kv = _load_gensim(path)
+        else:
+            return read_word2vec(path, limit=limit)
+    if limit is not None and limit < len(kv):
+        kv = KeyedVectors(kv.words[:limit], kv.vectors[:limit],
+                          None if kv.counts is None else kv.counts[:limit])
+    return kv
+
+
+def _load_npy(path: Path) -> KeyedVectors:
+    vocab = npy_vocab_path(path)
+    if not vocab.is_file():
+        raise EmbedError(f"{path}: no word list beside it (expected {vocab.name})")
+    try:
+        vectors = np.load(path)
+    except (ValueError, OSError, EOFError) as e:
+        raise EmbedError(f"{path}: damaged .npy file ({e})") from None
+    words, counts = [], []
+    for lineno, line in enumerate(vocab.read_text(encoding="utf-8").splitlines(), 1):
+        if not line:
+            continue
+        word, _, count = line.partition("\t")
+        words.append(word)
+        counts.append(int(count) if count.isdigit() else 0)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise EmbedError(f"{path}: shape {vectors.shape} does not match the {len(words)} words "
+                         f"in {vocab.name}")
+    return KeyedVectors(words, vectors, counts)
+
+
+def _load_gensim(path: Path) -> KeyedVectors:
+    from gensim.utils import SaveLoad
+
+    try:
+        obj = SaveLoad.load(str(path))
+    except Exception as e:  # unpickling errors come in many types
+        raise EmbedError(f"{path}: not a readable gensim file ({type(e).__name__}: {e})") from None
+    kv = getattr(obj, "wv", obj)
+    if not hasattr(kv, "index_to_key") or not hasattr(kv, "vectors"):
+        raise EmbedError(f"{path}: a gensim {type(obj).__name__}, not word vectors")
+    counts = None
+    if "count" in getattr(kv, "expandos", {}):
+        counts = np.asarray(kv.expandos["count"], dtype=np.int64)
+    return KeyedVectors([str(w) for w in kv.index_to_key], kv.vectors, counts)
+
+
+def _parse_header(line: bytes):
+    parts = line.split()
+    if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+        return int(parts[0]), int(parts[1])
+    return None
+
+
+def read_word2vec(path, limit: int | None = None, binary: bool | None = None) -> KeyedVectors:
+    """Read a word2vec text or binary file (`binary=None`: detect from the content).
+
+    Duplicate words keep their first vector, as gensim does. A file shorter than its header
+    says, or with a line of the wrong length, raises `EmbedError`.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    nl = data.find(b"\n")
+    header = _parse_header(data[:nl if nl >= 0 else len(data)])
+    if header is None:
+        if binary:
+            raise EmbedError(f"{path}: no 'count dim' header line; not a word2vec binary file")
+        return _read_text(path, data, 0, None, None, limit)
+    n, dim = header
+    if dim < 1:
+        raise EmbedError(f"{path}: header says {dim} dimensions")
+    if limit is not None:
+        n = min(n, limit)
+    body = nl + 1
+    if binary is None:
+        binary = not _looks_like_text(data, body, dim)
+    if binary:
+        return _read_binary(path, data, body, n, dim)
+    return _read_text(path, data, body, n, dim, limit)
+
+
+def _looks_like_text(data: bytes, start: int, dim: int) -> bool:
+    """True if the first record after the header is ``word`` and `dim` decimal numbers."""
+    end = data.find(b"\n", start)
+    line = data[start:end if end >= 0 else len(data)]
+    parts = line.split(b" ")
+    if len(parts) < dim + 1:
+        return False
+    try:
+        [float(p) for p in parts[1:] if p]
+    except ValueError:
+        return False
+    return len([p for p in parts[1:] if p]) == dim
+
+
+def _read_binary(path: Path, data: bytes, pos: int, n: int, dim: int) -> KeyedVectors:
+    size = 4 * dim
+    words, records = [], []
+    find = data.find
+    total = len(data)
+    for i in range(n):
+        # word2vec.c ends each vector with "\n"; gensim does not: accept both
+        while pos < total and data[pos] in b"\n\r":
+            pos += 1
+        space = find(b" ", pos)
+        if space < 0 or space + 1 + size > total:
+            raise EmbedError(f"{path}: ends after {i} of {n} vectors; truncated or damaged "
+                             "word2vec binary file")
+        words.append(data[pos:space])
+        pos = space + 1 + size
+        records.append(data[space + 1:pos])
+    vectors = np.frombuffer(b"".join(records), dtype="<f4").astype(np.float32).reshape(n, dim)
+    words = [w.decode("utf-8", errors="replace") for w in words]
+    if not np.isfinite(vectors).all():
+        raise EmbedError(f"{path}: vectors contain NaN or infinity; damaged file?")
+    return _dedupe(words, vectors)
+
+
+def _read_text(path: Path, data: bytes, pos: int, n: int | None, dim: int | None,
+               limit: int | None) -> KeyedVectors:
+    try:
+        text = data[pos:].decode("utf-8")
+    except UnicodeDecodeError:
+        text = data[pos:].decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if n is None:  # no header (GloVe style): every line is a word
+        n = len(lines) if limit is None else min(limit, len(lines))
+        if n == 0:
+            raise EmbedError(f"{path}: empty vectors file")
+    if len(lines) < n:
+        raise EmbedError(f"{path}: header promises {n} vectors but the file has {len(lines)}; "
+                         "truncated?")
+    words, rests = [], []
+    for line in lines[:n]:
+        word, _, rest = line.rstrip("\r ").partition(" ")
+        words.append(word)
+        rests.append(rest)
+    if dim is None:
+        dim = len(rests[0].split())
+        if dim == 0:
+            raise EmbedError(f"{path}: not a word2vec file (first line has no numbers)")
+    # one C-level parse of all numbers; the per-line count check catches lines that are
+    # short or long even when the total happens to match
+    counts_ok = all(r.count(" ") == dim - 1 for r in rests) or \
+        all(len(r.split()) == dim for r in rests)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy warns when it stops early at a bad number
+        try:
+            values = np.fromstring(" ".join(rests), dtype=np.float32, sep=" ")
+        except ValueError:  # newer numpy raises where older ones warned
+            values = None
+    if not counts_ok or values is None or values.size != n * dim:
+        bad = next((i for i, r in enumerate(rests) if not _numbers_ok(r, dim)), None)
+        line_no = bad + (2 if pos else 1) if bad is not None else "?"
+        raise EmbedError(f"{path}:{line_no}: expected a word and {dim} numbers; "
+                         "damaged or not a word2vec text file")
+    return _dedupe(words, values.reshape(n, dim))
+
+
+def _numbers_ok(rest: str, dim: int) -> bool:
+    parts = rest.split()
+    try:
+        [float(x) for x in parts]
+    except ValueError:
+        return False
+    return len(parts) == dim
+
+
+def _dedupe(words: list[str], vectors: np.ndarray) -> KeyedVectors:
+    seen = {}
+    for i, w in enumerate(words):
+        seen.setdefault(w, i)
+    if len(seen) != len(words):
+        keep = np.fromiter(seen.values(), dtype=np.int64)
+        keep.sort()
+        words = [words[i] for i in keep.tolist()]
+        vectors = vectors[keep]
+    return KeyedVectors(words, vectors)

@@ -1,0 +1,135 @@
+"""CBOW fused kernel: a few consecutive centre words share one set of negatives (the default).
+
+For each centre word w_b the hidden vector h_b is the mean of its context rows of ``syn0``; a
+group of ``group`` consecutive centre words draws ONE set of k negatives, and the (group x k)
+scores, gradients and updates are computed as dense blocks from the values before the step.
+As in word2vec.c and gensim (cbow_mean=1), every context row receives the full gradient of h_b,
+not gradient / count: the mean is used forward, the sum backward.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from embed.w2v.kernel_math import logistic_loss, sigmoid
+from embed.w2v.sampling import subsample, xorshift
+
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, want_loss):
+    """One shared-negatives CBOW step for ``gsz`` centre words; return the summed loss.
+
+    ctx int32 [G, 2*window] with cnt int32 [G] valid entries per row (rows with cnt 0 are
+    skipped); centres int32 [G] the positives; negs int32 [>= k] shared negatives (a negative
+    equal to a row's centre is skipped for that row, as word2vec does). Scratch: h, dh float32
+    [G, dim], g float32 [G, 1+k].
+    """
+    dim = syn0.shape[1]
+    loss = 0.0
+    for b in range(gsz):
+        nc = cnt[b]
+        if nc == 0:
+            continue
+        inv = _ONE / np.float32(nc)
+        for d in range(dim):
+            h[b, d] = _ZERO
+        for a in range(nc):
+            c = ctx[b, a]
+            for d in range(dim):
+                h[b, d] += syn0[c, d]
+        for d in range(dim):
+            h[b, d] *= inv
+        w = centres[b]
+        for t in range(k + 1):
+            r = w if t == 0 else negs[t - 1]
+            if t > 0 and r == w:
+                g[b, t] = _ZERO
+                continue
+            s = _ZERO
+            for d in range(dim):
+                s += h[b, d] * syn1[r, d]
+            label = _ONE if t == 0 else _ZERO
+            g[b, t] = (label - sigmoid(s)) * alpha
+            if want_loss:
+                loss += logistic_loss(s, label)
+    for b in range(gsz):
+        if cnt[b] == 0:
+            continue
+        w = centres[b]
+        gb = g[b, 0]
+        for d in range(dim):
+            dh[b, d] = gb * syn1[w, d]
+        for t in range(1, k + 1):
+            r = negs[t - 1]
+            gb = g[b, t]
+            for d in range(dim):
+                dh[b, d] += gb * syn1[r, d]
+    for b in range(gsz):
+        if cnt[b] == 0:
+            continue
+        w = centres[b]
+        gb = g[b, 0]
+        for d in range(dim):
+            syn1[w, d] += gb * h[b, d]
+    for t in range(1, k + 1):
+        r = negs[t - 1]
+        for b in range(gsz):
+            if cnt[b] == 0:
+                continue
+            gb = g[b, t]
+            for d in range(dim):
+                syn1[r, d] += gb * h[b, d]
+    for b in range(gsz):
+        for a in range(cnt[b]):
+            c = ctx[b, a]
+            for d in range(dim):
+                syn0[c, d] += dh[b, d]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_unk, seed,
+                     loss_every, group, buf, ctx, cnt, centres, negs, h, dh, g):
+    """Train CBOW on one chunk of the id stream (treated as one sentence).
+
+    Scratch: buf int32 [n], ctx int32 [group, 2*window], cnt/centres int32 [group],
+    negs int32 [negative], h/dh float32 [group, dim], g float32 [group, 1+negative].
+    Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
+    """
+    state = np.uint64(seed)
+    n, state = subsample(ids, keep, keep_unk, state, buf)
+    tsize = np.uint64(table.shape[0])
+    uwin = np.uint64(window)
+    loss = 0.0
+    nloss = 0
+    i0 = 0
+    while i0 < n:
+        gsz = min(group, n - i0)
+        for b in range(gsz):
+            i = i0 + b
+            state = xorshift(state)
+            reach = window - np.int64(state % uwin)
+            lo = max(0, i - reach)
+            hi = min(n, i + reach + 1)
+            m = 0
+            for j in range(lo, hi):
+                if j != i:
+                    ctx[b, m] = buf[j]
+                    m += 1
+            cnt[b] = m
+            centres[b] = buf[i]
+        for j in range(negative):
+            state = xorshift(state)
+            negs[j] = table[(state >> np.uint64(16)) % tsize]
+        want = loss_every > 0 and (i0 // group) % loss_every == 0
+        loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, negative, alpha, h, dh, g,
+                           want)
+        if want:
+            for b in range(gsz):
+                if cnt[b] > 0:
+                    nloss += 1
+        i0 += gsz
+    return n, loss, nloss

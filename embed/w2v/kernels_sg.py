@@ -1,0 +1,110 @@
+"""Skip-gram fused kernel: HogBatch (Ji et al. 2016), the fast default.
+
+For each centre word w the context rows C = syn0[ctx] (m x dim) all predict the same targets:
+w as the positive and ONE set of k negatives shared by the m contexts. The scores C @ T.T, the
+gradients and both updates are small dense blocks computed from the values before the step, so
+one centre word costs m*(k+1) dot products but only k random draws and k+1 output rows fetched
+once. (word2vec.c draws k fresh negatives for every (context, centre) pair.)
+
+Tables: ``syn0`` float32 [V, dim] input vectors, ``syn1`` float32 [V, dim] output weights; both
+are updated in place without locks (Hogwild) by whichever thread runs the kernel.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from embed.w2v.kernel_math import logistic_loss, sigmoid
+from embed.w2v.sampling import subsample, xorshift
+
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def sg_block(syn0, syn1, ctx, m, targets, nt, alpha, g, grad, want_loss):
+    """One HogBatch step; return the summed logistic loss (0 unless ``want_loss``).
+
+    ctx int32 [>= m]: input rows; targets int32 [>= nt]: targets[0] the positive, the rest
+    negatives; g float32 [>= m, >= nt] and grad float32 [>= m, dim] are scratch.
+    The update equals SGD with learning rate ``alpha`` on the summed negative-sampling loss of
+    the m x nt (context, target) pairs, every gradient taken at the values before the step.
+    """
+    dim = syn0.shape[1]
+    loss = 0.0
+    for a in range(m):
+        c = ctx[a]
+        for t in range(nt):
+            r = targets[t]
+            s = _ZERO
+            for d in range(dim):
+                s += syn0[c, d] * syn1[r, d]
+            label = _ONE if t == 0 else _ZERO
+            g[a, t] = (label - sigmoid(s)) * alpha
+            if want_loss:
+                loss += logistic_loss(s, label)
+    for a in range(m):
+        for d in range(dim):
+            grad[a, d] = _ZERO
+        for t in range(nt):
+            r = targets[t]
+            ga = g[a, t]
+            for d in range(dim):
+                grad[a, d] += ga * syn1[r, d]
+    for t in range(nt):
+        r = targets[t]
+        for a in range(m):
+            c = ctx[a]
+            ga = g[a, t]
+            for d in range(dim):
+                syn1[r, d] += ga * syn0[c, d]
+    for a in range(m):
+        c = ctx[a]
+        for d in range(dim):
+            syn0[c, d] += grad[a, d]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_sg_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_unk, seed,
+                   loss_every, buf, ctx, targets, g, grad):
+    """Train skip-gram on one chunk of the id stream (treated as one sentence).
+
+    ids int32 [n]: raw corpus ids (UNK included); keep float32 [V]: subsampling keep
+    probabilities; table int32 [T]: negative table. Scratch: buf int32 [n], ctx int32 [2*window],
+    targets int32 [1+negative], g float32 [2*window, 1+negative], grad float32 [2*window, dim].
+    The loss is measured on every ``loss_every``-th centre word (0: never).
+    Returns (words trained after subsampling, loss sum, number of pairs in the loss sum).
+    """
+    state = np.uint64(seed)
+    n, state = subsample(ids, keep, keep_unk, state, buf)
+    tsize = np.uint64(table.shape[0])
+    uwin = np.uint64(window)
+    loss = 0.0
+    nloss = 0
+    for i in range(n):
+        w = buf[i]
+        state = xorshift(state)
+        reach = window - np.int64(state % uwin)
+        lo = max(0, i - reach)
+        hi = min(n, i + reach + 1)
+        m = 0
+        for j in range(lo, hi):
+            if j != i:
+                ctx[m] = buf[j]
+                m += 1
+        if m == 0:
+            continue
+        targets[0] = w
+        nt = 1
+        for _ in range(negative):
+            state = xorshift(state)
+            t = table[(state >> np.uint64(16)) % tsize]
+            if t != w:
+                targets[nt] = t
+                nt += 1
+        want = loss_every > 0 and i % loss_every == 0
+        loss += sg_block(syn0, syn1, ctx, m, targets, nt, alpha, g, grad, want)
+        if want:
+            nloss += m
+    return n, loss, nloss

@@ -1,0 +1,97 @@
+"""A trained (or training) word2vec model: the two weight tables, the vocabulary, the settings.
+
+``Word2VecModel`` is what ``embed.w2v.train.train`` returns and what ``embed.load(path)`` reads
+back. On disk it is an ``embed.modeldir`` directory plus ``train_state.json``, the trainer's
+position in its learning-rate schedule (epoch, chunk, words done), which ``--resume`` needs.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from embed import modeldir
+from embed.atomic import write_text
+from embed.data.vocab import Vocabulary
+from embed.errors import EmbedError
+
+STATE = "train_state.json"
+
+
+class Word2VecModel:
+    """Skip-gram or CBOW weights with their vocabulary.
+
+    vectors: float32 [V, dim], row i the input vector of vocabulary id i (UNK is row 0);
+    output: float32 [V, dim], the negative-sampling output weights; settings: the training
+    settings (dict, JSON-able); history: float64 [n, 2] of (corpus words processed, running
+    loss); state: the trainer's schedule position (dict) or None.
+    """
+
+    def __init__(self, vectors: np.ndarray, output: np.ndarray | None, vocab: Vocabulary,
+                 settings: dict | None = None, history=None, state: dict | None = None):
+        if vectors.shape[0] != len(vocab):
+            raise EmbedError(f"vectors have {vectors.shape[0]} rows but the vocabulary has "
+                             f"{len(vocab)} words")
+        self.vectors = vectors
+        self.output = output
+        self.vocab = vocab
+        self.settings = dict(settings or {})
+        self.history = (np.zeros((0, 2)) if history is None
+                        else np.asarray(history, dtype=np.float64).reshape(-1, 2))
+        self.state = state
+        self._wv = None
+
+    def __repr__(self) -> str:
+        return (f"Word2VecModel({self.settings.get('model', '?')}, {len(self.vocab)} words, "
+                f"dim {self.dim})")
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    @property
+    def keep_unk(self) -> bool:
+        return bool(self.settings.get("keep_unk", False))
+
+    @property
+    def wv(self):
+        """The input vectors as ``embed.vectors.KeyedVectors`` (UNK dropped unless keep_unk)."""
+        if self._wv is None:
+            from embed.vectors import KeyedVectors
+
+            start = 0 if self.keep_unk else 1
+            self._wv = KeyedVectors(self.vocab.words[start:], np.asarray(self.vectors[start:]),
+                                    counts=self.vocab.counts[start:])
+        return self._wv
+
+    def most_similar(self, word, topn: int = 10):
+        return self.wv.most_similar(word, topn=topn)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the model directory atomically, file by file (the state file last)."""
+        path = Path(path)
+        modeldir.save(path, modeldir.ModelFiles(
+            vectors=self.vectors, vocab=self.vocab, settings=self.settings, output=self.output,
+            history=self.history))
+        if self.state is not None:
+            write_text(path / STATE, json.dumps(self.state, indent=2, sort_keys=True) + "\n")
+        self._wv = None
+
+
+def load_model(path: str | os.PathLike, mmap: bool = False) -> Word2VecModel:
+    """Read a model directory written by ``Word2VecModel.save`` / ``embed train``."""
+    files = modeldir.load(path, mmap=mmap)
+    state = None
+    state_file = Path(path) / STATE
+    if state_file.is_file():
+        try:
+            state = json.loads(state_file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise EmbedError(f"{state_file}: not valid JSON ({e})") from None
+    vectors = files.vectors if mmap else np.ascontiguousarray(files.vectors, dtype=np.float32)
+    output = files.output
+    if output is not None and not mmap:
+        output = np.ascontiguousarray(output, dtype=np.float32)
+    return Word2VecModel(vectors, output, files.vocab, files.settings, files.history, state)

@@ -1,0 +1,136 @@
+"""What word2vec samples: negatives from unigram^0.75, and which frequent words to skip.
+
+Both are plain arrays built once per training run and read by the numba kernels:
+
+- ``negative_table(counts)`` -> int32 [T]: word ids repeated in proportion to count**0.75, so a
+  uniform index into it draws a negative (word2vec.c's table, smaller: T <= 10 M entries).
+- ``keep_probabilities(counts, sample)`` -> float32 [V]: the chance that one occurrence of each
+  word survives subsampling, word2vec.c's formula (sqrt(f / (s*N)) + 1) * (s*N) / f, clipped to 1.
+
+UNK (id 0) takes part in neither unless ``keep_unk`` is set: by default it is dropped from the
+training stream, so it must not be drawn as a negative either, and it does not count in N.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from embed.errors import EmbedError
+
+POWER = 0.75
+MAX_TABLE = 10_000_000
+MIN_TABLE = 100_000
+
+
+def negative_probabilities(counts: np.ndarray, keep_unk: bool = False,
+                           power: float = POWER) -> np.ndarray:
+    """float64 [V]: the probability of drawing each id as a negative (sums to 1)."""
+    weights = np.asarray(counts, dtype=np.float64) ** power
+    if not keep_unk:
+        weights[0] = 0.0
+    total = weights.sum()
+    if total <= 0:
+        raise EmbedError("the vocabulary has no word to train (only UNK, or all counts zero)")
+    return weights / total
+
+
+def negative_table(counts: np.ndarray, keep_unk: bool = False, size: int | None = None,
+                   power: float = POWER) -> np.ndarray:
+    """int32 [size]: ids laid out so a uniform draw follows ``negative_probabilities``.
+
+    ``size`` defaults to 200 entries per word, between 100 k and 10 M: enough that the rarest
+    kept word still gets its share within rounding, small enough to stay in cache-friendly MBs.
+    """
+    p = negative_probabilities(counts, keep_unk, power)
+    if size is None:
+        size = int(min(MAX_TABLE, max(MIN_TABLE, 200 * len(p))))
+    bounds = np.rint(np.cumsum(p) * size).astype(np.int64)
+    bounds[-1] = size
+    reps = np.diff(bounds, prepend=0)
+    return np.repeat(np.arange(len(p), dtype=np.int32), reps)
+
+
+def keep_probabilities(counts: np.ndarray, sample: float, keep_unk: bool = False) -> np.ndarray:
+    """float32 [V]: word2vec's subsampling keep probability per id (1 when ``sample <= 0``)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    keep = np.ones(len(counts), dtype=np.float64)
+    if sample and sample > 0:
+        trained = counts.copy()
+        if not keep_unk:
+            trained[0] = 0.0
+        threshold = sample * trained.sum()
+        nz = counts > 0
+        f = counts[nz]
+        keep[nz] = (np.sqrt(f / threshold) + 1.0) * threshold / f
+    np.minimum(keep, 1.0, out=keep)
+    return keep.astype(np.float32)
+
+
+# ---- random numbers inside kernels -------------------------------------------------------------
+# xorshift64 (Marsaglia 2003, shifts 13/7/17): three shifts and xors, no table, no GIL; each kernel
+# call carries its own state, seeded from (run seed, epoch, chunk) so results do not depend on
+# which thread picked up which chunk.
+
+_S13 = np.uint64(13)
+_S7 = np.uint64(7)
+_S17 = np.uint64(17)
+_S40 = np.uint64(40)
+_INV24 = np.float32(1.0 / 16777216.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def xorshift(state):
+    """Next state of the generator (uint64, never 0 when seeded non-zero)."""
+    state ^= state << _S13
+    state ^= state >> _S7
+    state ^= state << _S17
+    return state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def uniform(state):
+    """float32 in [0, 1) from the top 24 bits of a state."""
+    return np.float32(state >> _S40) * _INV24
+
+
+def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
+    """A non-zero 64-bit generator seed for one chunk of one epoch (splitmix64 of the triple)."""
+    x = (int(seed) * 0x9E3779B97F4A7C15 + int(epoch) * 0xBF58476D1CE4E5B9
+         + int(chunk) * 0x94D049BB133111EB + 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    x ^= x >> 31
+    return x or 0x2545F4914F6CDD1D
+
+
+@njit(cache=True, nogil=True)
+def subsample(ids, keep, keep_unk, state, out):
+    """Copy the ids of ``ids`` that survive subsampling into ``out``; return (count, state).
+
+    ``keep`` is ``keep_probabilities``; UNK (0) is dropped unless ``keep_unk``.
+    """
+    n = 0
+    for i in range(ids.shape[0]):
+        w = ids[i]
+        if w == 0 and not keep_unk:
+            continue
+        p = keep[w]
+        if p < 1.0:
+            state = xorshift(state)
+            if uniform(state) >= p:
+                continue
+        out[n] = w
+        n += 1
+    return n, state
+
+
+@njit(cache=True, nogil=True)
+def draw_negatives(table, k, state, out):
+    """Fill ``out[:k]`` with ids drawn from the negative table; return the state."""
+    size = np.uint64(table.shape[0])
+    for j in range(k):
+        state = xorshift(state)
+        out[j] = table[(state >> np.uint64(16)) % size]
+    return state

@@ -99,12 +99,14 @@ def test_cache_goes_to_data_dir_when_corpus_dir_is_read_only(tmp_path, monkeypat
 def test_given_vocabulary_encodes_new_text(tmp_path):
     f = tmp_path / "new.txt"
     f.write_text("the cat sat on the mat")
-    vocab = Vocabulary([UNK, "the", "cat", "dog"], [0, 5, 3, 2])
+    vocab = Vocabulary([UNK, "the", "cat", "Dog", "dog", "a b", "naïve"], [0, 5, 3, 2, 2, 1, 1])
     v, ids = load_corpus(f, vocab=vocab, progress=False)
     assert v is vocab
     assert ids.tolist() == [1, 2, 0, 0, 1, 0]
     v, ids = load_corpus(f, vocab=vocab, progress=False)  # cached, same answer
     assert v is vocab and ids.tolist() == [1, 2, 0, 0, 1, 0]
+    f.write_text("cat dog naive")  # only a-z spellings can match: "naïve" never does
+    assert load_corpus(f, vocab=vocab, progress=False)[1].tolist() == [2, 4, 0]
 
 
 def test_gz_directory_and_stdin_sources(tmp_path, monkeypatch):
@@ -119,13 +121,40 @@ def test_gz_directory_and_stdin_sources(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("-*"))  # stdin is never cached
 
 
-def test_progress_bar_and_many_chunks_give_same_result(tmp_path, monkeypatch):
+def test_progress_bar_and_many_small_blocks_give_same_result(tmp_path, monkeypatch):
     f, words = corpus(tmp_path, n=20000)
     v, ids = encode.count_and_encode(f, vocab_size=100, progress=True)
-    monkeypatch.setattr(encode, "token_chunks",
-                        lambda src, progress=None: (w for w in ([t] for t in iter_tokens(src))))
+    real = encode.word_blocks
+    monkeypatch.setattr(encode, "word_blocks",
+                        lambda src, progress=None: real(src, chunk_bytes=5, progress=progress))
     v2, ids2 = encode.count_and_encode(f, vocab_size=100, progress=False)
     assert v2 == v and np.array_equal(ids2, ids)
+    assert v == Vocabulary.from_tokens(words, size=100)
+
+
+def test_word_table_grows_and_keeps_ids():
+    rng = np.random.default_rng(1)
+    words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(1, 30)))
+             for _ in range(3000)]
+    table = encode.WordTable(capacity=4)  # forces many rehashes and arena growth
+    ids = table.ids(" ".join(words).encode())
+    uniq = list(dict.fromkeys(words))
+    assert table.words() == uniq
+    assert ids.tolist() == [uniq.index(w) for w in words]
+    assert table.counts[: len(table)].tolist() == [words.count(w) for w in uniq]
+    again = table.ids(b"  " + " ".join(reversed(words)).encode() + b" nope", insert=False)
+    assert again.tolist() == [uniq.index(w) for w in reversed(words)] + [-1]
+    assert len(table) == len(uniq)
+
+
+@pytest.mark.parametrize("size, min_count", [(2, 1), (5, 1), (12, 1), (12, 3), (1000, 2)])
+def test_fast_ranking_equals_vocabulary_from_counts(size, min_count):
+    rng = np.random.default_rng(size)
+    words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
+    counts = rng.integers(1, 6, len(words))  # many ties at every count
+    vocab, order = encode._rank(words, counts, size, min_count)
+    assert vocab == Vocabulary.from_counts(dict(zip(words, counts.tolist())), size, min_count)
+    assert [words[i] for i in order] == vocab.words[1:]
 
 
 def test_errors(tmp_path):

@@ -128,16 +128,13 @@ def _sources(source) -> Iterator[tuple[str, BinaryIO, BinaryIO | None]]:
             raw.close()
 
 
-def token_chunks(source: str | os.PathLike, chunk_bytes: int = 1 << 20, *,
-                 progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
-    """Yield the corpus words as lists of about ``chunk_bytes`` bytes of text each.
+def word_blocks(source: str | os.PathLike, chunk_bytes: int = 1 << 20, *,
+                progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """Yield the normalised corpus as ASCII byte blocks of about ``chunk_bytes`` each.
 
-    ``source``: a file (text8, UTF-8 text, .gz, .bz2), a directory of such files (sorted order,
-    hidden files skipped) or ``"-"`` for stdin. Each list holds normalised words (a-z only); no
-    word is ever split between two lists, and a file's end always ends a word. ``progress``, if
-    given, is called with the number of input (compressed) bytes consumed since its last call.
-
-    Raises EmbedError for a missing/unreadable source, binary input, or a corpus with no words.
+    Every block holds only ``a-z`` and spaces and ends at a word boundary, so a block's
+    ``split()`` gives whole words (see :func:`token_chunks` for sources and errors). Blocks with
+    no words are not yielded.
     """
     if chunk_bytes < 1:
         raise EmbedError(f"chunk_bytes must be positive, got {chunk_bytes}")
@@ -148,7 +145,7 @@ def token_chunks(source: str | os.PathLike, chunk_bytes: int = 1 << 20, *,
 
         def on_bytes():
             nonlocal last_pos
-            if progress is not None and raw is not None:
+            if raw is not None:
                 pos = raw.tell()
                 progress(pos - last_pos)
                 last_pos = pos
@@ -160,17 +157,32 @@ def token_chunks(source: str | os.PathLike, chunk_bytes: int = 1 << 20, *,
                 carry = block
                 continue
             carry = block[cut + 1:]
-            # After translate every byte is ASCII, so the latin-1 decode cannot fail and is fast.
-            words = block[:cut].decode("latin-1").split()
-            if words:
+            block = block[:cut]
+            if block.strip():
                 any_words = True
-                yield words
-        if carry:
+                yield block
+        if carry:  # a file's end ends its last word
             any_words = True
-            yield [carry.decode("latin-1")]
+            yield carry
     if not any_words:
         where = "stdin" if isinstance(source, str) and source == STDIN else str(source)
         raise EmbedError(f"corpus has no words: {where}")
+
+
+def token_chunks(source: str | os.PathLike, chunk_bytes: int = 1 << 20, *,
+                 progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
+    """Yield the corpus words as lists of about ``chunk_bytes`` bytes of text each.
+
+    ``source``: a file (text8, UTF-8 text, .gz, .bz2), a directory of such files (sorted order,
+    hidden files skipped) or ``"-"`` for stdin. Each list holds normalised words (a-z only); no
+    word is ever split between two lists, and a file's end always ends a word. ``progress``, if
+    given, is called with the number of input (compressed) bytes consumed since its last call.
+
+    Raises EmbedError for a missing/unreadable source, binary input, or a corpus with no words.
+    """
+    for block in word_blocks(source, chunk_bytes, progress=progress):
+        # Blocks are pure ASCII, so the latin-1 decode cannot fail and is the fastest one.
+        yield block.decode("latin-1").split()
 
 
 def iter_tokens(source: str | os.PathLike, chunk_bytes: int = 1 << 20) -> Iterator[str]:

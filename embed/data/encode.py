@@ -1,10 +1,10 @@
 """Count a corpus, build its Vocabulary and encode it to an int32 id stream, cached on disk.
 
-One pass over the text: every word gets a provisional id in first-seen order (a dict whose
-misses assign the next id, so hits stay in C), the provisional ids are counted with ``bincount``,
-the Vocabulary is ranked from those counts, and a lookup table maps provisional ids to final ids
-(0 = UNK) in one numpy gather. Peak memory is about three int32 copies of the stream (text8:
-17 M words, ~200 MB) plus the unique-word dict.
+One pass over the text: a numba hash table over the raw bytes gives every word a provisional id
+in first-seen order and counts it (no Python string per word), the Vocabulary is ranked from
+those counts, and a lookup table maps provisional ids to final ids (0 = UNK) in one numpy gather.
+Peak memory is about two int32 copies of the stream (text8: 17 M words, ~140 MB) plus the
+unique words.
 
 The result is cached as ``<corpus>.<identity>-<settings>.ids.npy`` plus ``.vocab.tsv`` beside
 the corpus (or under ``<data dir>/cache`` when that directory is not writable), keyed by the
@@ -19,10 +19,11 @@ import re
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from embed.atomic import save_npy
-from embed.data.corpus import STDIN, corpus_files, input_bytes, token_chunks
-from embed.data.vocab import UNK, UNK_ID, Vocabulary
+from embed.data.corpus import STDIN, corpus_files, input_bytes, word_blocks
+from embed.data.vocab import UNK, Vocabulary
 from embed.errors import EmbedError
 from embed.paths import data_dir as default_data_dir
 
@@ -30,19 +31,162 @@ from embed.paths import data_dir as default_data_dir
 CACHE_VERSION = 1
 
 
-class _Interner(dict):
-    """word -> provisional id; a miss assigns the next id (only ~1 call per unique word)."""
-
-    def __missing__(self, word):
-        i = self[word] = len(self)
-        return i
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+_SPACE = 32
 
 
-class _UnkLookup(dict):
-    """word -> id in a fixed vocabulary; a miss is UNK."""
+@njit(cache=True, nogil=True)
+def _intern(buf, pos, out, n_out, table, hashes, offsets, lengths, counts, arena, state, insert):
+    """Give every word of ``buf`` (a-z bytes separated by spaces) its id, from ``pos`` on.
 
-    def __missing__(self, word):
-        return UNK_ID
+    Open-addressing hash table (FNV-1a, linear probing): ``table[slot]`` is a word id or -1;
+    word ``w``'s bytes are ``arena[offsets[w]:offsets[w] + lengths[w]]``. New words get the next
+    id when ``insert`` (counting every occurrence in ``counts``); otherwise a miss gives -1.
+    ``state`` = [words so far, arena bytes used]. Returns (pos, n_out, full): ``full`` means a
+    new word did not fit; grow the arrays and call again from ``pos``.
+    """
+    n = buf.shape[0]
+    mask = np.uint64(table.shape[0] - 1)
+    i = pos
+    while i < n:
+        while i < n and buf[i] == _SPACE:
+            i += 1
+        if i >= n:
+            break
+        start = i
+        h = _FNV_OFFSET
+        while i < n and buf[i] != _SPACE:
+            h = (h ^ np.uint64(buf[i])) * _FNV_PRIME
+            i += 1
+        length = i - start
+        slot = h & mask
+        found = -1
+        while True:
+            w = table[slot]
+            if w < 0:
+                break
+            if hashes[w] == h and lengths[w] == length:
+                o = offsets[w]
+                same = True
+                for k in range(length):
+                    if arena[o + k] != buf[start + k]:
+                        same = False
+                        break
+                if same:
+                    found = w
+                    break
+            slot = (slot + np.uint64(1)) & mask
+        if found < 0 and insert:
+            nw = state[0]
+            used = state[1]
+            if (nw + 1 > hashes.shape[0] or 2 * (nw + 1) > table.shape[0]
+                    or used + length > arena.shape[0]):
+                return start, n_out, True
+            for k in range(length):
+                arena[used + k] = buf[start + k]
+            hashes[nw] = h
+            offsets[nw] = used
+            lengths[nw] = length
+            table[slot] = nw
+            state[0] = nw + 1
+            state[1] = used + length
+            found = nw
+        if found >= 0 and insert:
+            counts[found] += 1
+        out[n_out] = found
+        n_out += 1
+    return n, n_out, False
+
+
+@njit(cache=True, nogil=True)
+def _rehash(table, hashes, n_words):
+    mask = np.uint64(table.shape[0] - 1)
+    for w in range(n_words):
+        slot = hashes[w] & mask
+        while table[slot] >= 0:
+            slot = (slot + np.uint64(1)) & mask
+        table[slot] = w
+
+
+class WordTable:
+    """Words seen so far, each with a dense id in first-seen order and its count.
+
+    A numba hash table over raw bytes: interning a word costs no Python string, so the whole
+    corpus is counted and encoded at C speed; only the unique words become ``str`` at the end.
+    """
+
+    def __init__(self, capacity: int = 1 << 16):
+        self.table = np.full(2 * capacity, -1, dtype=np.int32)
+        self.hashes = np.zeros(capacity, dtype=np.uint64)
+        self.offsets = np.zeros(capacity, dtype=np.int64)
+        self.lengths = np.zeros(capacity, dtype=np.int32)
+        self.counts = np.zeros(capacity, dtype=np.int64)
+        self.arena = np.zeros(8 * capacity, dtype=np.uint8)
+        self.state = np.zeros(2, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.state[0])
+
+    def _grow(self) -> None:
+        n, used = len(self), int(self.state[1])
+        if 2 * (n + 1) > self.table.shape[0] or n + 1 > self.hashes.shape[0]:
+            cap = 2 * self.hashes.shape[0]
+            for name in ("hashes", "offsets", "lengths", "counts"):
+                old = getattr(self, name)
+                new = np.zeros(cap, dtype=old.dtype)
+                new[:n] = old[:n]
+                setattr(self, name, new)
+            self.table = np.full(2 * cap, -1, dtype=np.int32)
+            _rehash(self.table, self.hashes, n)
+        if used + (1 << 20) > self.arena.shape[0]:
+            arena = np.zeros(2 * self.arena.shape[0] + (1 << 20), dtype=np.uint8)
+            arena[:used] = self.arena[:used]
+            self.arena = arena
+
+    def ids(self, block: bytes, insert: bool = True) -> np.ndarray:
+        """int32 id of every word in ``block`` (a-z words, spaces); -1 for misses if not insert."""
+        buf = np.frombuffer(block, dtype=np.uint8)
+        out = np.empty(len(block) // 2 + 1, dtype=np.int32)
+        pos = n_out = 0
+        while True:
+            pos, n_out, full = _intern(buf, pos, out, n_out, self.table, self.hashes,
+                                       self.offsets, self.lengths, self.counts, self.arena,
+                                       self.state, insert)
+            if not full:
+                return out[:n_out].copy() if n_out < len(out) // 2 else out[:n_out]
+            self._grow()
+
+    def words(self) -> list[str]:
+        """The words in id order."""
+        arena = self.arena[: int(self.state[1])].tobytes()
+        offs = self.offsets[: len(self)].tolist()
+        lens = self.lengths[: len(self)].tolist()
+        return [arena[o:o + k].decode("latin-1") for o, k in zip(offs, lens)]
+
+
+def _rank(words: list[str], counts: np.ndarray, size: int,
+          min_count: int) -> tuple[Vocabulary, np.ndarray]:
+    """(``Vocabulary.from_counts(dict(zip(words, counts)), size, min_count)``, provisional ids
+    of its words after UNK), fast.
+
+    Only the ``size - 1`` most frequent words are sorted in Python: a partition finds the count
+    at the cut, and words tied at that count are taken in word order (the same tie rule).
+    """
+    keep = np.flatnonzero(counts >= min_count)
+    room = size - 1
+    if len(keep) > room:
+        cut = np.partition(counts[keep], len(keep) - room)[len(keep) - room]
+        above = keep[counts[keep] > cut]
+        tied = keep[counts[keep] == cut]
+        tied = sorted(tied.tolist(), key=words.__getitem__)[: room - len(above)]
+        keep = np.concatenate([above, np.asarray(tied, dtype=np.int64)])
+    cl = counts.tolist()
+    order = sorted(keep.tolist(), key=lambda w: (-cl[w], words[w]))
+    kept = [cl[w] for w in order]
+    unk = int(counts.sum()) - sum(kept)
+    vocab = Vocabulary([UNK] + [words[w] for w in order], [unk] + kept)
+    return vocab, np.asarray(order, dtype=np.int64)
 
 
 def resolve_corpus(source: str | os.PathLike | None, data_dir: str | os.PathLike | None = None,
@@ -141,31 +285,34 @@ def count_and_encode(source, *, vocab_size: int = 50_000, min_count: int = 1,
 
         bar = tqdm(total=input_bytes(source), unit="B", unit_scale=True, unit_divisor=1024,
                    desc="reading corpus", leave=False, dynamic_ncols=True)
+    table = WordTable()
+    lut = None
+    if vocab is not None:
+        # Only words spelled a-z can occur in normalised text; the others can never match.
+        spellable = [w for w in vocab.words if w.isascii() and w.isalpha() and w.islower()]
+        if spellable:
+            known = table.ids(" ".join(spellable).encode("ascii"))
+            lut = np.zeros(len(table) + 1, dtype=np.int32)  # last slot: misses (-1) -> UNK
+            lut[known] = [vocab.index[w] for w in spellable]
+        else:
+            lut = np.zeros(1, dtype=np.int32)
     parts: list[np.ndarray] = []
-    lookup = _Interner() if vocab is None else _UnkLookup(vocab.index)
-    get = lookup.__getitem__
     try:
-        for words in token_chunks(source, progress=bar.update if bar is not None else None):
-            parts.append(np.fromiter(map(get, words), dtype=np.int32, count=len(words)))
+        for block in word_blocks(source, progress=bar.update if bar is not None else None):
+            parts.append(table.ids(block, insert=vocab is None))
     finally:
         if bar is not None:
             bar.close()
     ids = np.concatenate(parts) if len(parts) > 1 else parts[0]
     del parts
     if vocab is not None:
+        np.take(lut, ids, out=ids)  # -1 indexes the last slot, which is UNK
         return vocab, ids
 
-    counts = np.bincount(ids, minlength=len(lookup))
-    words = list(lookup)  # provisional id order
-    vocab = Vocabulary.from_counts(dict(zip(words, counts.tolist())),
-                                   size=vocab_size, min_count=min_count)
-    # The word "UNK" itself, if it occurs in the text, is folded into the UNK entry.
-    final = np.zeros(len(words), dtype=np.int32)
-    index = vocab.index
-    for prov, w in enumerate(words):
-        i = index.get(w)
-        if i is not None and w != UNK:
-            final[prov] = i
+    n = len(table)
+    vocab, order = _rank(table.words(), table.counts[:n], vocab_size, min_count)
+    final = np.zeros(n, dtype=np.int32)  # provisional id -> vocabulary id, 0 = UNK
+    final[order] = np.arange(1, len(order) + 1, dtype=np.int32)
     np.take(final, ids, out=ids)
     return vocab, ids
 

@@ -91,7 +91,7 @@ def test_download_from_local_server_then_no_second_download(tmp_path, capsys):
             hits.append(self.path)
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=served))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/text8.zip"
     data = tmp_path / "data"
     try:

@@ -28,6 +28,7 @@ class Server:
         self.content_type = "application/zip"
         self.cut_first = 0
         self.status = 200
+        self.ignore_range = False
         self.requests = []  # (path, Range header or None)
         outer = self
 
@@ -44,7 +45,7 @@ class Server:
                     self.send_error(outer.status)
                     return
                 body, start = outer.body, 0
-                if rng:
+                if rng and not outer.ignore_range:
                     start = int(rng.split("=")[1].split("-")[0])
                     self.send_response(206)
                     self.send_header("Content-Range",
@@ -64,7 +65,8 @@ class Server:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/text8.zip"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def close(self):
@@ -110,6 +112,13 @@ def test_cut_connection_is_resumed_within_one_call(server, tmp_path):
     assert [r for _, r in server.requests][0] is None
     assert all(r and r.startswith("bytes=") for _, r in server.requests[1:])
     assert len(server.requests) == 3
+
+
+def test_server_ignoring_range_restarts_from_zero(server, tmp_path):
+    (tmp_path / "text8.zip.part").write_bytes(b"stale bytes from elsewhere")
+    server.ignore_range = True
+    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
+    assert server.requests[0][1] == "bytes=26-"  # asked to resume, got the whole file
 
 
 def test_wrong_size_is_refused_before_download(server, tmp_path):

@@ -44,6 +44,10 @@ CBOW_GROUP = 4          # consecutive CBOW centre words sharing one set of negat
 LOSS_WINDOW = 50        # chunks averaged into the running loss (~500 k words)
 LAYERED_ROWS = 512      # examples per optimizer step on the layered path
 SOFTMAX_MAX_VOCAB = 5000
+# Hypergradient step on the rate. The losses are sums over LAYERED_ROWS examples, so the product
+# of successive gradients scales with LAYERED_ROWS**2; Baydin et al.'s 1e-3 (for mean losses)
+# is rescaled to match.
+HYPER_BETA = 1e-3 / LAYERED_ROWS ** 2
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -295,7 +299,8 @@ class _Layered:
         self.emb.W = model.vectors          # share the model's table, no copy
         self.out = model.output
         self.opt = get_optimizer(st["optimizer"], lr=lr)
-        self.hyper = (Hypergradient(lr, beta=st.get("hyper_beta", 1e-4), lr_min=st["min_alpha"])
+        self.hyper = (Hypergradient(lr, beta=st.get("hyper_beta", HYPER_BETA),
+                                    lr_min=st["min_alpha"])
                       if st["lr_schedule"] == "hypergradient" else None)
         n, win, k = st["chunk_words"], st["window"], st["negative"]
         self.buf = np.empty(n, np.int32)
@@ -371,7 +376,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
           threads: int | None = None, seed: int = 1, optimizer: str = "sgd",
           kernel: str = "batched", keep_unk: bool = False, lr_schedule: str = "linear",
           loss: str = "negative", progress: bool = False, out_dir=None, resume=None,
-          callback=None) -> Word2VecModel:
+          callback=None, extra_settings: dict | None = None) -> Word2VecModel:
     """Train word vectors on ``ids`` (int32 [n], vocabulary ids, 0 = UNK) and return the model.
 
     ``alpha`` defaults to word2vec.c's 0.025 (skip-gram) / 0.05 (CBOW) for SGD, ``min_alpha`` to
@@ -389,6 +394,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
     the saved weights. ``callback(info)`` is called in the calling thread after every chunk with
     a dict (epoch, words, total_words, alpha, loss, words_per_sec); raising KeyboardInterrupt
     from it acts as Ctrl-C: a checkpoint is written and ``TrainingInterrupted`` raised.
+    ``extra_settings`` (JSON-able) are stored with the settings, e.g. the corpus name.
     Raises EmbedError for bad settings, an empty or too small corpus, a one-word vocabulary or a
     loss that became NaN/inf (the last good checkpoint in ``out_dir`` is kept).
     """
@@ -411,6 +417,8 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         same = (state.get("corpus_crc") == fingerprint and state.get("corpus_words") == len(ids)
                 and not state.get("complete", False))
         round_ = int(state.get("round", 0)) + (0 if same else 1)
+        # online learning starts a new schedule; its loss curve continues the old one
+        hist_base = 0 if same or not len(w2v.history) else int(w2v.history[-1, 0])
         epoch0, chunk0 = (int(state["epoch"]), int(state["chunk"])) if same else (0, 0)
         w2v.vectors = np.ascontiguousarray(w2v.vectors, dtype=np.float32)
         w2v.output = np.ascontiguousarray(w2v.output, dtype=np.float32)
@@ -422,12 +430,13 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         st = _settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
                        optimizer, kernel, keep_unk, lr_schedule, loss)
         w2v = None
-        round_, epoch0, chunk0 = 0, 0, 0
+        round_, epoch0, chunk0, hist_base = 0, 0, 0, 0
     _check_corpus(ids, vocab, st)
     if len(ids) and int(ids.max()) >= len(vocab):
         raise EmbedError("the id stream has ids outside the vocabulary")
     if w2v is None:
         w2v = _init_model(vocab, st)
+    st.update(extra_settings or {})
     w2v.settings = st
     threads = default_threads() if threads is None else int(threads)
     if threads < 1:
@@ -488,7 +497,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
                 recent.append((loss_sum, nloss))
                 den = sum(r[1] for r in recent)
                 running = sum(r[0] for r in recent) / den if den else float("nan")
-                history.append((words_done, running))
+                history.append((hist_base + words_done, running))
                 lr = (layered_trainer.opt.lr if layered and layered_trainer.hyper is not None
                       else plan.alpha(epoch, c))
                 if bar is not None:
@@ -508,6 +517,18 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         if runner is not None:
             runner.stop()
             state.update(epoch=epoch, chunk=runner.next_chunk)
+            # chunks finished after the interrupt are in the weights: put them in the history
+            while True:
+                try:
+                    item = runner.done.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(item, tuple):
+                    words_done += item[1]
+                    recent.append((item[3], item[4]))
+                    den = sum(r[1] for r in recent)
+                    history.append((hist_base + words_done,
+                                    sum(r[0] for r in recent) / den if den else float("nan")))
         if bar is not None:
             bar.close()
         checkpoint()

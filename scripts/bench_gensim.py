@@ -1,0 +1,149 @@
+#!/usr/bin/env python
+"""Benchmark `embed train` against gensim's Word2Vec on the same corpus and vocabulary.
+
+Speed: corpus words per second for one epoch, median of --runs runs, ours and gensim's runs
+interleaved (the machine may be shared; the ratio is what counts). Quality: after --epochs
+epochs, Spearman on wordsim353 and simlex999 and accuracy on questions-words, all computed by
+gensim's own evaluation functions on gensim KeyedVectors (ours exported into one). Both tools
+get the same vocabulary (ours: UNK + the 49,999 most frequent words; gensim: those 49,999 words
+with the same counts, OOV tokens dropped by both), dim 100, window 5, negative 5, sample 1e-3,
+the same thread count and the same sentences (10,000-word chunks).
+
+    .venv/bin/python scripts/bench_gensim.py                       # everything (a few minutes)
+    .venv/bin/python scripts/bench_gensim.py --only speed --runs 5
+    .venv/bin/python scripts/bench_gensim.py --only quality --models cbow
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import time
+
+import numpy as np
+
+SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3)
+SENTENCE = 10_000
+
+
+def load(corpus: str, vocab_size: int):
+    from embed.data.encode import load_corpus
+
+    vocab, ids = load_corpus(corpus, vocab_size=vocab_size, progress=False)
+    ids = np.ascontiguousarray(ids)
+    words = vocab.words
+    # gensim sees the same 10k-word sentences; OOV tokens appear as "UNK", which is not in its
+    # vocabulary, so it drops them exactly as it drops any OOV word (and as we do by default).
+    sentences = [[words[i] for i in ids[s:s + SENTENCE].tolist()]
+                 for s in range(0, len(ids), SENTENCE)]
+    return vocab, ids, sentences
+
+
+def gensim_model(vocab, sentences, model: str, epochs: int, alpha: float, threads: int,
+                 seed: int = 1):
+    from gensim.models import Word2Vec
+
+    m = Word2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"],
+                 negative=SETTINGS["negative"], sample=SETTINGS["sample"], hs=0,
+                 sg=1 if model == "skipgram" else 0, alpha=alpha, min_alpha=alpha * 1e-4,
+                 min_count=1, workers=threads, seed=seed, epochs=epochs)
+    m.build_vocab_from_freq({w: int(c) for w, c in zip(vocab.words[1:], vocab.counts[1:])},
+                            corpus_count=len(sentences))
+    t = time.perf_counter()
+    m.train(sentences, total_examples=len(sentences), epochs=epochs)
+    return m.wv, time.perf_counter() - t
+
+
+def our_model(vocab, ids, model: str, epochs: int, alpha: float, threads: int, kernel: str,
+              seed: int = 1):
+    from embed.w2v.train import train
+
+    t = time.perf_counter()
+    m = train(ids, vocab, model=model, epochs=epochs, alpha=alpha, threads=threads, seed=seed,
+              kernel=kernel, **SETTINGS)
+    dt = time.perf_counter() - t
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=m.dim)
+    kv.add_vectors(m.vocab.words[1:], m.vectors[1:])
+    return kv, dt
+
+
+def scores(kv) -> tuple[float, float, float]:
+    from gensim.test.utils import datapath
+
+    ws = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))[1][0]
+    sl = kv.evaluate_word_pairs(datapath("simlex999.txt"))[1][0]
+    an = kv.evaluate_word_analogies(datapath("questions-words.txt"))[0]
+    return float(ws), float(sl), float(an)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default="/work/bench/corpus.txt")
+    ap.add_argument("--vocab-size", type=int, default=50_000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=3, help="interleaved 1-epoch speed runs")
+    ap.add_argument("--epochs", type=int, default=5, help="epochs for the quality runs")
+    ap.add_argument("--only", choices=["speed", "quality"])
+    ap.add_argument("--models", default="skipgram,cbow")
+    ap.add_argument("--kernel", default="batched", choices=["batched", "classic"])
+    args = ap.parse_args(argv)
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+    models = [m for m in args.models.split(",") if m]
+
+    vocab, ids, sentences = load(args.corpus, args.vocab_size)
+    print(f"corpus {args.corpus}: {len(ids):,} words, vocabulary {len(vocab):,} entries "
+          f"(ours incl. UNK; gensim {len(vocab) - 1:,}), threads {args.threads}, "
+          f"kernel {args.kernel}", flush=True)
+    # warm the numba cache / compile outside the timings
+    for m in models:
+        our_model(vocab, ids[:50_000], m, 1, None, args.threads, args.kernel)
+
+    speed = {}
+    if args.only != "quality":
+        for m in models:
+            ours, theirs = [], []
+            for r in range(args.runs):
+                _, t = our_model(vocab, ids, m, 1, 0.025, args.threads, args.kernel)
+                ours.append(len(ids) / t)
+                _, t = gensim_model(vocab, sentences, m, 1, 0.025, args.threads)
+                theirs.append(len(ids) / t)
+                print(f"  {m} run {r + 1}: ours {ours[-1]:,.0f} w/s, gensim {theirs[-1]:,.0f} w/s",
+                      flush=True)
+            speed[m] = (statistics.median(ours), statistics.median(theirs))
+
+    quality = {}
+    if args.only != "speed":
+        for m in models:
+            gkv, gt = gensim_model(vocab, sentences, m, args.epochs, 0.025, args.threads)
+            g = scores(gkv)
+            okv, ot = our_model(vocab, ids, m, args.epochs, 0.025, args.threads, args.kernel)
+            quality[(m, "same alpha 0.025")] = (scores(okv), g)
+            print(f"  {m} {args.epochs} epochs: ours {ot:.0f} s, gensim {gt:.0f} s", flush=True)
+            if m == "cbow":  # our default (word2vec.c's 0.05) against gensim's (0.025)
+                okv, _ = our_model(vocab, ids, m, args.epochs, None, args.threads, args.kernel)
+                quality[(m, "defaults: ours 0.05, gensim 0.025")] = (scores(okv), g)
+
+    print()
+    print(f"| model | alpha | ours w/s | gensim w/s | ratio | wordsim353 ours / gensim "
+          f"| simlex999 ours / gensim | analogy ours / gensim |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    rows = [(m, a) for m in models for a in ("same alpha 0.025",
+                                              "defaults: ours 0.05, gensim 0.025")
+            if (m, a) in quality or (a == "same alpha 0.025" and m in speed)]
+    for m, a in rows:
+        s = speed.get(m) if a == "same alpha 0.025" else None
+        sp = (f"{s[0]:,.0f} | {s[1]:,.0f} | {s[0] / s[1]:.2f}x" if s else " | | ")
+        q = quality.get((m, a))
+        qs = (" | ".join(f"{o:.3f} / {g:.3f}" for o, g in zip(*q)) if q else " | | ")
+        print(f"| {m} | {a} | {sp} | {qs} |")
+    print(f"\n(speed: corpus words/s, 1 epoch, median of {args.runs} interleaved runs; "
+          f"quality: {args.epochs} epochs, gensim's evaluate_word_pairs / "
+          f"evaluate_word_analogies)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

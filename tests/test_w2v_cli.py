@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from embed import load
+from embed.cli import main
+
+from w2v_corpus import topic_tokens
+
+ARGS = ["--dim", "12", "--window", "3", "--epochs", "2", "--threads", "1", "--sample", "0",
+        "--vocab-size", "40", "--quiet"]
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    out = capsys.readouterr()
+    return exit_.value.code, out.out, out.err
+
+
+def test_train_end_to_end_then_resume_on_new_text(tmp_path, capsys):
+    corpus = tmp_path / "topics.txt"
+    corpus.write_text(" ".join(topic_tokens(12_000)) + "\n")
+    code, out, err = run(["train", str(corpus), "-o", str(tmp_path / "m"), *ARGS], capsys)
+    assert code == 0, err
+    assert "saved skipgram model" in out
+    model = load(tmp_path / "m")
+    assert model.settings["dim"] == 12 and model.state["complete"]
+    assert model.wv.most_similar("cat", topn=1)[0][0] in {"dog", "horse", "cow", "sheep", "goat"}
+
+    more = tmp_path / "more.txt"
+    more.write_text(" ".join(topic_tokens(3_000, seed=5)) + " brandnew words\n")
+    code, out, err = run(["train", "--resume", str(tmp_path / "m"), "--corpus", str(more),
+                          "--quiet"], capsys)
+    assert code == 0, err
+    again = load(tmp_path / "m")
+    assert again.vocab == model.vocab and not np.array_equal(again.vectors, model.vectors)
+    assert again.settings["corpus"] == str(more)
+
+
+def test_train_prints_neighbours_and_defaults_the_output_dir(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.txt").write_text(" ".join(topic_tokens(6_000)))
+    args = [a for a in ARGS if a != "--quiet"]
+    code, out, err = run(["train", "t.txt", "--model", "cbow", *args], capsys)
+    assert code == 0, err
+    assert (tmp_path / "runs" / "cbow-t" / "vectors.npy").is_file()
+    assert "nearest neighbours:" in out
+
+
+@pytest.mark.parametrize("text,message", [("", "no words"), ("one two", "window"),
+                                          ("same same same same same same", "trainable")])
+def test_bad_corpora_are_one_line_errors(tmp_path, capsys, text, message):
+    corpus = tmp_path / "bad.txt"
+    corpus.write_text(text)
+    code, out, err = run(["train", str(corpus), "-o", str(tmp_path / "m"), *ARGS], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+    assert not (tmp_path / "m").exists()
+
+
+def test_resume_needs_a_model(tmp_path, capsys):
+    code, _, err = run(["train", "--resume", str(tmp_path / "nope")], capsys)
+    assert code == 1 and err.startswith("error:")

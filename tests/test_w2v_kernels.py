@@ -1,0 +1,71 @@
+"""The fused kernels compute the same update as the layered embed.nn core (SGD, same lr)."""
+import numpy as np
+
+from embed.nn.layers import Embedding
+from embed.nn.losses import negative_sampling_loss
+from embed.nn.optimizers import get_optimizer
+from embed.w2v.kernels_cbow import cbow_block
+from embed.w2v.kernels_sg import sg_block
+
+V, DIM, LR = 30, 8, 0.05
+
+
+def tables(seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(0, 0.3, (V, DIM)).astype(np.float32),
+            rng.normal(0, 0.3, (V, DIM)).astype(np.float32))
+
+
+def layered_step(W_in, W_out, in_ids, targets, reduce_counts=None):
+    """Embedding -> (mean for CBOW) -> negative_sampling_loss -> SGD on sparse rows."""
+    emb = Embedding(V, DIM)
+    emb.W = W_in
+    h = emb.forward(in_ids)
+    if reduce_counts is not None:
+        offsets = np.concatenate(([0], np.cumsum(reduce_counts)[:-1]))
+        h = (np.add.reduceat(h, offsets, axis=0) / reduce_counts[:, None]).astype(np.float32)
+    loss, dh, gout = negative_sampling_loss(h, W_out, targets, reduction="sum")
+    if reduce_counts is not None:  # word2vec: each context row gets the whole gradient of h
+        dh = np.repeat(dh, reduce_counts, axis=0)
+    emb.backward(dh)
+    opt = get_optimizer("sgd", lr=LR)
+    opt.step([W_in, W_out], [emb.grad, gout])
+    return loss
+
+
+def test_skipgram_hogbatch_block_equals_layered_sgd():
+    W_in, W_out = tables()
+    ctx = np.array([3, 7, 3, 12], np.int32)         # a repeated context word on purpose
+    targets = np.array([5, 9, 14, 9, 21, 2], np.int32)  # positive 5, a repeated negative
+    a_in, a_out = W_in.copy(), W_out.copy()
+    g = np.empty((4, 6), np.float32)
+    grad = np.empty((4, DIM), np.float32)
+    loss_fused = sg_block(a_in, a_out, ctx, 4, targets, 6, np.float32(LR), g, grad, True)
+    loss_layered = layered_step(W_in, W_out, ctx, np.tile(targets, (4, 1)))
+    np.testing.assert_allclose(a_in, W_in, atol=2e-6)
+    np.testing.assert_allclose(a_out, W_out, atol=2e-6)
+    np.testing.assert_allclose(loss_fused, loss_layered, rtol=1e-5)
+    assert not np.allclose(a_in, tables()[0])  # the step really moved something
+
+
+def test_cbow_shared_negative_block_equals_layered_sgd():
+    W_in, W_out = tables(1)
+    counts = np.array([4, 2, 3], np.int32)
+    ctx = np.zeros((3, 10), np.int32)
+    ctx[0, :4] = [1, 2, 3, 4]
+    ctx[1, :2] = [4, 8]
+    ctx[2, :3] = [10, 11, 1]
+    centres = np.array([6, 7, 13], np.int32)
+    negs = np.array([20, 21, 22, 20], np.int32)
+    a_in, a_out = W_in.copy(), W_out.copy()
+    h = np.empty((3, DIM), np.float32)
+    dh = np.empty((3, DIM), np.float32)
+    g = np.empty((3, 5), np.float32)
+    loss_fused = cbow_block(a_in, a_out, ctx, counts, 3, centres, negs, 4, np.float32(LR),
+                            h, dh, g, True)
+    flat = np.concatenate([ctx[b, :counts[b]] for b in range(3)])
+    targets = np.column_stack([centres, np.tile(negs, (3, 1))])
+    loss_layered = layered_step(W_in, W_out, flat, targets, reduce_counts=counts)
+    np.testing.assert_allclose(a_in, W_in, atol=2e-6)
+    np.testing.assert_allclose(a_out, W_out, atol=2e-6)
+    np.testing.assert_allclose(loss_fused, loss_layered, rtol=1e-5)

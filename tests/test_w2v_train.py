@@ -1,0 +1,148 @@
+import numpy as np
+import pytest
+
+from embed import load
+from embed.data.vocab import Vocabulary
+from embed.errors import EmbedError
+from embed.w2v.model import load_model
+from embed.w2v.train import TrainingInterrupted, train
+
+from w2v_corpus import ANIMALS, topic_corpus, topic_margin
+
+SMALL = dict(dim=16, window=3, negative=4, sample=0, epochs=2, threads=1, seed=3)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return topic_corpus(20_000)
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+@pytest.mark.parametrize("kernel", ["batched", "classic"])
+def test_loss_falls_and_topics_cluster(corpus, model, kernel):
+    vocab, ids = corpus
+    m = train(ids, vocab, model=model, kernel=kernel, **SMALL)
+    hist = m.history
+    assert hist.shape[1] == 2 and hist[-1, 0] == 2 * len(ids)
+    assert hist[-1, 1] < 0.99 * hist[0, 1]
+    assert topic_margin(m) > 0.3
+    near = [w for w, _ in m.wv.most_similar("cat", topn=4)]
+    assert set(near) <= set(ANIMALS) | {"the", "a", "and"}
+    assert m.vectors.dtype == np.float32 and m.vectors.shape == (len(vocab), 16)
+    assert "UNK" not in m.wv
+
+
+def test_one_thread_and_a_seed_give_identical_vectors(corpus):
+    vocab, ids = corpus
+    a = train(ids, vocab, **{**SMALL, "sample": 1e-3})
+    b = train(ids, vocab, **{**SMALL, "sample": 1e-3})
+    c = train(ids, vocab, **{**SMALL, "sample": 1e-3, "seed": 4})
+    assert np.array_equal(a.vectors, b.vectors) and np.array_equal(a.output, b.output)
+    assert not np.array_equal(a.vectors, c.vectors)
+
+
+def test_two_threads_train_too(corpus):
+    vocab, ids = corpus
+    m = train(ids, vocab, **{**SMALL, "threads": 2})
+    assert topic_margin(m) > 0.3
+
+
+def test_learning_rate_decays_linearly_over_all_epochs(corpus):
+    vocab, ids = corpus
+    seen = []
+    train(ids, vocab, alpha=0.02, min_alpha=0.001, callback=seen.append, **SMALL)
+    alphas = [s["alpha"] for s in seen]
+    assert alphas[0] == pytest.approx(0.02)
+    assert all(x >= y for x, y in zip(alphas, alphas[1:]))
+    # the chunk starting halfway through the run is trained at the midpoint rate
+    half = next(s for s in seen if s["words"] - 10_000 >= len(ids))
+    assert half["alpha"] == pytest.approx((0.02 + 0.001) / 2, rel=1e-6)
+
+
+def test_ctrl_c_checkpoints_and_resume_continues_the_same_schedule(corpus, tmp_path):
+    vocab, ids = corpus
+    full = train(ids, vocab, **SMALL)
+
+    def interrupt(info):
+        if info["epoch"] == 1 and info["chunk"] == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted) as exc:
+        train(ids, vocab, out_dir=tmp_path / "m", callback=interrupt, **SMALL)
+    assert exc.value.saved == tmp_path / "m"
+    saved = load_model(tmp_path / "m")
+    assert saved.state["epoch"] == 1 and 1 <= saved.state["chunk"] and not saved.state["complete"]
+    resumed = train(ids, resume=tmp_path / "m", out_dir=tmp_path / "m", threads=1)
+    assert resumed.state["complete"]
+    # one thread: the interrupted-and-resumed run is the uninterrupted run, bit for bit
+    assert np.array_equal(resumed.vectors, full.vectors)
+    assert np.array_equal(resumed.output, full.output)
+    again = load(tmp_path / "m")
+    assert np.array_equal(again.vectors, full.vectors)
+    assert again.history[-1, 0] == 2 * len(ids)
+
+
+def test_online_learning_on_new_text_keeps_the_vocabulary(corpus, tmp_path):
+    vocab, ids = corpus
+    first = train(ids, vocab, out_dir=tmp_path / "m", **SMALL)
+    before = first.vectors.copy()
+    _, more = topic_corpus(5_000, seed=9)
+    new_ids = vocab.encode(vocab.decode(more) + ["unseen", "words"])
+    m = train(new_ids, resume=tmp_path / "m", out_dir=tmp_path / "m", threads=1)
+    assert m.vocab == vocab and m.state["complete"]
+    assert not np.array_equal(m.vectors, before)
+    assert m.history[-1, 0] > first.history[-1, 0]  # the loss curve goes on
+    with pytest.raises(EmbedError, match="vocabulary"):
+        train(new_ids, Vocabulary.from_tokens(["x", "y"]), resume=tmp_path / "m")
+
+
+def test_keep_unk_trains_the_unk_row(corpus):
+    vocab, ids = corpus
+    ids = ids.copy()
+    ids[::7] = 0
+    dropped = train(ids, vocab, **SMALL)
+    kept = train(ids, vocab, keep_unk=True, **SMALL)
+    init = train(ids[:0 + 10], vocab, **{**SMALL, "epochs": 1, "window": 1}).vectors[0]
+    assert np.array_equal(dropped.vectors[0], init)
+    assert not np.array_equal(kept.vectors[0], init)
+    assert "UNK" in kept.wv and "UNK" not in dropped.wv
+
+
+@pytest.mark.parametrize("optimizer,schedule", [("adam", "linear"), ("adagrad", "constant"),
+                                                ("sgd", "hypergradient")])
+def test_layered_optimizers_train(corpus, optimizer, schedule):
+    vocab, ids = corpus
+    m = train(ids[:8_000], vocab, optimizer=optimizer, lr_schedule=schedule,
+              **{**SMALL, "epochs": 2})
+    assert m.history[-1, 1] < m.history[0, 1]
+    assert topic_margin(m) > 0.05
+
+
+def test_full_softmax_cross_check_learns_the_same_structure(corpus):
+    vocab, ids = corpus
+    m = train(ids[:8_000], vocab, loss="softmax", alpha=0.02, **SMALL)
+    assert m.history[-1, 1] < m.history[0, 1]
+    assert topic_margin(m) > 0.3
+
+
+def test_bad_inputs_are_one_line_errors(corpus, tmp_path):
+    vocab, ids = corpus
+    with pytest.raises(EmbedError, match="empty"):
+        train(np.zeros(0, np.int32), vocab)
+    with pytest.raises(EmbedError, match="window"):
+        train(ids[:3], vocab, window=5)
+    one = Vocabulary.from_tokens(["x"] * 20)
+    with pytest.raises(EmbedError, match="only 1 trainable word"):
+        train(one.encode(["x"] * 20), one)
+    with pytest.raises(EmbedError, match="model"):
+        train(ids, vocab, model="glove")
+    with pytest.raises(EmbedError, match="optimizer"):
+        train(ids, vocab, optimizer="lbfgs")
+
+
+def test_divergence_is_an_error_and_keeps_the_last_good_checkpoint(corpus, tmp_path):
+    vocab, ids = corpus
+    good = train(ids, vocab, out_dir=tmp_path / "m", **{**SMALL, "epochs": 1})
+    with pytest.raises(EmbedError, match="diverged"):
+        train(ids, vocab, out_dir=tmp_path / "m", alpha=1e30, **SMALL)
+    assert np.array_equal(load(tmp_path / "m").vectors, good.vectors)

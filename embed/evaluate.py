@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats
 
 from embed.errors import EmbedError
-from embed.vectors import CHUNK, KeyedVectors
+from embed.vectors import CHUNK, KeyedVectors, topk_rows
 
 ANALOGIES = "questions-words.txt"
 PAIRS = ("wordsim353.tsv", "simlex999.txt")
@@ -121,24 +121,14 @@ def _answer(kv: KeyedVectors, abc: np.ndarray, restrict_vocab: int | None) -> li
     """Rows of the `_CANDIDATES` best 3CosAdd answers to b - a + c for each row of `abc` [q, 3],
     best first, the three query rows left out."""
     matrix = kv.normed[:restrict_vocab]
-    n = matrix.shape[0]
+    k = min(_CANDIDATES, matrix.shape[0])
     out = []
     for start in range(0, len(abc), CHUNK):
-        block = abc[start:start + CHUNK]
+        block = np.ascontiguousarray(abc[start:start + CHUNK])
         q = kv.normed[block[:, 1]] + kv.normed[block[:, 2]] - kv.normed[block[:, 0]]
         q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-30)
-        scores = q @ matrix.T  # [c, n]
-        rows = np.arange(len(block))[:, None]
-        scores[rows, block] = -np.inf
-        k = min(_CANDIDATES, n)
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n else \
-            np.tile(np.arange(n), (len(block), 1))
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
-        top_scores = np.take_along_axis(top_scores, order, axis=1)
-        for ids, sims in zip(top.tolist(), top_scores.tolist()):
-            out.append([i for i, s in zip(ids, sims) if s != -np.inf])
+        top, _ = topk_rows(q @ matrix.T, k, block)
+        out += [[i for i in ids if i >= 0] for ids in top.tolist()]
     return out
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
+from numba import njit, prange
 
 from embed import modeldir
 from embed.atomic import atomic_path
@@ -26,6 +27,47 @@ from embed.errors import EmbedError
 # Rows of the similarity matrix computed at once by the batched queries: bounds the scratch
 # memory to CHUNK x n_words float32 (256 x 50,000 = 51 MB) whatever the number of queries.
 CHUNK = 256
+
+
+# Exact comparisons (no fastmath): the selection must rank exactly as a sort would.
+@njit(cache=True, nogil=True, parallel=True)
+def topk_rows(scores, k, exclude):
+    """Best `k` columns of each row of `scores` [q, n] float32, best first, skipping the
+    columns listed in that row of `exclude` [q, m] (int64, -1 = none).
+
+    Returns (ids int64 [q, k], values float32 [q, k]); a row with fewer than k candidates is
+    padded with id -1. One pass per row keeping a sorted buffer of k: most scores fail the
+    first comparison against the buffer's worst, so this runs at about memory speed, several
+    times faster than numpy's argpartition. Ties keep the lower column first.
+    """
+    q, n = scores.shape
+    ids = np.full((q, k), -1, dtype=np.int64)
+    vals = np.full((q, k), -np.inf, dtype=np.float32)
+    for r in prange(q):
+        row = scores[r]
+        best_i = ids[r]
+        best_v = vals[r]
+        filled = 0
+        for j in range(n):
+            v = row[j]
+            if filled == k and not v > best_v[k - 1]:
+                continue
+            skip = False
+            for e in range(exclude.shape[1]):
+                if exclude[r, e] == j:
+                    skip = True
+            if skip or v != v:  # excluded, or NaN
+                continue
+            pos = filled if filled < k else k - 1
+            while pos > 0 and v > best_v[pos - 1]:
+                best_v[pos] = best_v[pos - 1]
+                best_i[pos] = best_i[pos - 1]
+                pos -= 1
+            best_v[pos] = v
+            best_i[pos] = j
+            if filled < k:
+                filled += 1
+    return ids, vals
 
 
 class UnknownWordError(EmbedError, KeyError):
@@ -201,42 +243,28 @@ class KeyedVectors:
 
     def _batch(self, queries: np.ndarray, rows, topn: int, restrict_vocab: int | None = None):
         matrix = self.normed[:restrict_vocab]
-        n = matrix.shape[0]
-        k = max(0, min(topn, n - (1 if rows is not None else 0)))
+        k = max(0, min(topn, matrix.shape[0]))
+        if k == 0:
+            return [[] for _ in range(len(queries))]
+        exclude = (np.full((len(queries), 1), -1, np.int64) if rows is None
+                   else np.asarray(rows, np.int64).reshape(-1, 1))
         out = []
+        words = self.words
         for start in range(0, len(queries), CHUNK):
-            scores = queries[start:start + CHUNK] @ matrix.T  # [c, n]
-            if rows is not None:
-                own = rows[start:start + CHUNK]
-                inside = own < n
-                scores[np.nonzero(inside)[0], own[inside]] = -np.inf
-            if k == 0:
-                out += [[] for _ in range(scores.shape[0])]
-                continue
-            top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n else \
-                np.tile(np.arange(n), (scores.shape[0], 1))
-            top_scores = np.take_along_axis(scores, top, axis=1)
-            order = np.argsort(-top_scores, axis=1, kind="stable")
-            top = np.take_along_axis(top, order, axis=1)
-            top_scores = np.take_along_axis(top_scores, order, axis=1)
-            words = self.words
-            for ids, sims in zip(top.tolist(), top_scores.tolist()):
-                out.append([(words[i], s) for i, s in zip(ids, sims) if s != -np.inf])
+            scores = queries[start:start + CHUNK] @ matrix.T  # [c, n], one BLAS call
+            top, sims = topk_rows(scores, k, exclude[start:start + CHUNK])
+            for ids, vals in zip(top.tolist(), sims.tolist()):
+                out.append([(words[i], v) for i, v in zip(ids, vals) if i >= 0])
         return out
 
     def _best(self, scores: np.ndarray, topn: int, exclude_rows) -> list[tuple[str, float]]:
         """Top `topn` of `scores` [n], leaving out `exclude_rows`, best first."""
         if topn < 1:
             return []
-        exclude = {r for r in exclude_rows if r < len(scores)}
-        k = min(len(scores), topn + len(exclude))
-        if k < len(scores):
-            top = np.argpartition(-scores, k - 1)[:k]
-        else:
-            top = np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.words[i], float(scores[i])) for i in top.tolist()
-                if i not in exclude][:topn]
+        exclude = np.asarray([r for r in exclude_rows if r < len(scores)] or [-1], np.int64)
+        scores = np.ascontiguousarray(scores, dtype=np.float32)
+        top, _ = topk_rows(scores[None, :], min(topn, len(scores)), exclude[None, :])
+        return [(self.words[i], float(scores[i])) for i in top[0].tolist() if i >= 0]
 
     def doesnt_match(self, words: Sequence[str]) -> str:
         """The word furthest (by cosine) from the mean of the words' unit vectors."""

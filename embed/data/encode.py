@@ -144,18 +144,25 @@ class WordTable:
             arena[:used] = self.arena[:used]
             self.arena = arena
 
-    def ids(self, block: bytes, insert: bool = True) -> np.ndarray:
-        """int32 id of every word in ``block`` (a-z words, spaces); -1 for misses if not insert."""
+    def encode_into(self, block: bytes, out: np.ndarray, n: int, insert: bool = True) -> int:
+        """Write the ids of ``block``'s words to ``out[n:]``; return the new fill level.
+
+        ``block``: a-z words separated by spaces. ``out`` needs ``len(block) // 2 + 1`` free
+        slots. Unknown words get new ids when ``insert``, else -1.
+        """
         buf = np.frombuffer(block, dtype=np.uint8)
-        out = np.empty(len(block) // 2 + 1, dtype=np.int32)
-        pos = n_out = 0
+        pos = 0
         while True:
-            pos, n_out, full = _intern(buf, pos, out, n_out, self.table, self.hashes,
-                                       self.offsets, self.lengths, self.counts, self.arena,
-                                       self.state, insert)
+            pos, n, full = _intern(buf, pos, out, n, self.table, self.hashes, self.offsets,
+                                   self.lengths, self.counts, self.arena, self.state, insert)
             if not full:
-                return out[:n_out].copy() if n_out < len(out) // 2 else out[:n_out]
+                return n
             self._grow()
+
+    def ids(self, block: bytes, insert: bool = True) -> np.ndarray:
+        """int32 id of every word in ``block`` (see :meth:`encode_into`)."""
+        out = np.empty(len(block) // 2 + 1, dtype=np.int32)
+        return out[: self.encode_into(block, out, 0, insert)].copy()
 
     def words(self) -> list[str]:
         """The words in id order."""
@@ -296,25 +303,40 @@ def count_and_encode(source, *, vocab_size: int = 50_000, min_count: int = 1,
             lut[known] = [vocab.index[w] for w in spellable]
         else:
             lut = np.zeros(1, dtype=np.int32)
-    parts: list[np.ndarray] = []
+    # One growing id buffer rather than a list of per-block arrays: per-block buffers fragment
+    # the heap and roughly double the peak memory. Untouched pages of np.empty cost no RAM, so
+    # a generous first guess (a word takes at least 2 bytes) is free.
+    size_hint = input_bytes(source) or 0
+    ids = np.empty(size_hint // 2 + (1 << 20), dtype=np.int32)
+    n = 0
     try:
         for block in word_blocks(source, progress=bar.update if bar is not None else None):
-            parts.append(table.ids(block, insert=vocab is None))
+            if n + len(block) // 2 + 1 > len(ids):  # compressed or stdin input outgrew the guess
+                grown = np.empty(max(2 * len(ids), n + len(block)), dtype=np.int32)
+                grown[:n] = ids[:n]
+                ids = grown
+            n = table.encode_into(block, ids, n, insert=vocab is None)
     finally:
         if bar is not None:
             bar.close()
-    ids = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    del parts
+    ids = ids[:n]
     if vocab is not None:
-        np.take(lut, ids, out=ids)  # -1 indexes the last slot, which is UNK
+        _remap(ids, lut)  # -1 (a miss) indexes the last slot, which is UNK
         return vocab, ids
 
-    n = len(table)
-    vocab, order = _rank(table.words(), table.counts[:n], vocab_size, min_count)
-    final = np.zeros(n, dtype=np.int32)  # provisional id -> vocabulary id, 0 = UNK
+    words = len(table)
+    vocab, order = _rank(table.words(), table.counts[:words], vocab_size, min_count)
+    final = np.zeros(words + 1, dtype=np.int32)  # provisional id -> vocabulary id, 0 = UNK
     final[order] = np.arange(1, len(order) + 1, dtype=np.int32)
-    np.take(final, ids, out=ids)
+    _remap(ids, final)
     return vocab, ids
+
+
+@njit(cache=True, nogil=True)
+def _remap(ids, lut):
+    """``ids[i] = lut[ids[i]]`` in place (numpy's take would buffer an int64 copy)."""
+    for i in range(ids.shape[0]):
+        ids[i] = lut[ids[i]]
 
 
 def load_corpus(source=None, *, vocab_size: int = 50_000, min_count: int = 1, data_dir=None,

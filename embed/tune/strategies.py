@@ -16,6 +16,7 @@ import warnings
 from typing import Mapping
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from embed.errors import EmbedError
 from embed.tune.space import Param, Space
@@ -186,14 +187,15 @@ class BayesSearch(Strategy):
                   + WhiteKernel(1e-4, (1e-8, 1e-1)))
         gp = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=2,
                                       random_state=int(self.rng.integers(2**31)))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            gp.fit(X, ys)
-
         cands = self._candidates(ok)
         if not cands:
             return self._fresh_sample()
-        mu, sigma = gp.predict(self.encode(cands), return_std=True)
+        # The matrices are tiny: a multi-threaded BLAS only spins against the trials' threads
+        # (tenfold slower on a busy machine), so the surrogate runs on one thread.
+        with threadpool_limits(1), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gp.fit(X, ys)
+            mu, sigma = gp.predict(self.encode(cands), return_std=True)
         best = max(y for _, y in ok)
         ei = expected_improvement(mu, sigma, best, self.xi * max(float(np.std(ys)), 1e-12))
         return cands[int(np.argmax(ei))]

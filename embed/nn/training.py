@@ -112,23 +112,29 @@ class Trainer:
         self.monitor.record(cost)
         return cost
 
-    def fit(self, X, Y, epochs=1, batch_size=None, shuffle=True, seed=0):
+    def fit(self, X, Y, epochs=1, batch_size=None, shuffle=True, seed=0, drop_last=False):
         """Epochs over (X, Y): batch_size None = full batch, 1 = stochastic, b = mini-batch.
 
         Examples are reshuffled every epoch (with a seeded generator) unless shuffle=False.
-        Returns the mean cost of each epoch's updates.
+        drop_last skips the final short batch of each epoch (a batch of a few examples gives
+        BatchNorm noisy statistics). Returns each epoch's cost: the mean over its updates,
+        weighted by batch size, i.e. the mean cost per example seen.
         """
         m = len(X)
         b = m if batch_size is None else int(batch_size)
         if b < 1:
             raise ValueError("batch_size must be None or >= 1")
+        last = m - m % b if drop_last and m >= b else m
         rng = as_rng(seed)
         epoch_costs = []
         for _ in range(epochs):
             order = rng.permutation(m) if shuffle else np.arange(m)
-            costs = [self.step(X[idx], Y[idx])
-                     for idx in (order[i:i + b] for i in range(0, m, b))]
-            epoch_costs.append(float(np.mean(costs)))
+            total = seen = 0
+            for i in range(0, last, b):
+                idx = order[i:min(i + b, last)]
+                total += self.step(X[idx], Y[idx]) * len(idx)
+                seen += len(idx)
+            epoch_costs.append(total / seen)
         return epoch_costs
 
     def partial_fit(self, x, y) -> float:

@@ -94,7 +94,8 @@ class DaskExecutor:
         return self.client.submit(fn, *args, pure=False)
 
     def wait(self, futures):
-        return self._distributed.wait(list(futures), return_when="FIRST_COMPLETED").done
+        with self.client.as_current():
+            return self._distributed.wait(list(futures), return_when="FIRST_COMPLETED").done
 
     def close(self, cancel: bool = False):
         # Trials still queued or running are cancelled either way: the master stops waiting.

@@ -41,7 +41,7 @@ def train_options() -> set[str]:
 
     names = {n for n, p in inspect.signature(train).parameters.items()
              if p.kind == inspect.Parameter.KEYWORD_ONLY}
-    return names - {"progress", "callback", "out", "output_dir", "resume"}
+    return names - {"progress", "callback", "out_dir", "resume", "extra_settings"}
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,24 @@ def test_interface_details():
     adam.step([b, a], [np.ones(2), np.ones(2)])
     np.testing.assert_array_equal(adam.state_for(a)["t"], [2, 2])
     np.testing.assert_array_equal(adam.state_for(b)["t"], [1, 1])
+
+
+def test_numba_coalesce_equals_sparsegrad_coalesce():
+    from embed.nn.optimizers import _coalesce_rows
+
+    rng = np.random.default_rng(5)
+    g = SparseGrad(rng.integers(0, 20, 200), rng.standard_normal((200, 3)))
+    rows, vals = _coalesce_rows(g.rows.astype(np.int64), g.values)
+    ref = g.coalesce()
+    np.testing.assert_array_equal(rows, ref.rows)
+    np.testing.assert_allclose(vals, ref.values, rtol=1e-12)
+
+
+def test_sgd_applies_repeated_rows_like_their_sum():
+    rng = np.random.default_rng(6)
+    W0 = rng.standard_normal((5, 2))
+    g = SparseGrad(np.array([3, 0, 3, 3]), rng.standard_normal((4, 2)))
+    a, b = W0.copy(), W0.copy()
+    SGD(0.5).step([a], [g])
+    b -= 0.5 * g.to_dense(W0.shape)
+    np.testing.assert_allclose(a, b, rtol=1e-12)

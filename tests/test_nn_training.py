@@ -119,3 +119,15 @@ def test_hypergradient_adapts_a_too_small_rate_with_any_optimizer():
         tr.fit(X, Y, epochs=60)
         assert sched.lr > 1e-3, name  # the rate grew while gradients kept agreeing
         assert tr.monitor.costs[-1] < 0.5 * tr.monitor.costs[0], name
+
+
+def test_fit_drop_last_and_batch_weighted_epoch_cost():
+    X, Y, _ = _blobs(50)
+    tr = Trainer(_net(), softmax_cross_entropy, SGD(0.0))  # lr 0: the cost stays put
+    costs = tr.fit(X, Y, epochs=1, batch_size=16, shuffle=False)
+    assert tr.updates == 4  # 16 + 16 + 16 + 2
+    full = softmax_cross_entropy(_net().forward(X), Y)[0]
+    assert costs[0] == pytest.approx(full)  # weighted by batch size = the full-batch mean
+    tr2 = Trainer(_net(), softmax_cross_entropy, SGD(0.1))
+    tr2.fit(X, Y, epochs=2, batch_size=16, drop_last=True)
+    assert tr2.updates == 6

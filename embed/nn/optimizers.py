@@ -6,10 +6,11 @@ settable learning rate `opt.lr` (schedules set it between steps).
 
 Dense and sparse gradients take the same path. A parameter is viewed as rows [R, C] (its first
 axis; a 1-D parameter is R rows of one value). A dense gradient updates every row; a `SparseGrad`
-is first coalesced (repeated rows summed, as the dense gradient would sum them) and then only
-those rows of the parameter and of its state are read and written. Untouched rows keep both their
-values and their state: for Momentum, RMSProp, AdaDelta and Adam this is the "lazy" sparse
-update — an untouched row's moving averages do not decay on steps where it gets no gradient.
+is first coalesced (repeated rows summed, as the dense gradient would sum them; plain SGD, being
+linear, applies repeats one by one instead) and then only those rows of the parameter and of its
+state are read and written. Untouched rows keep both their values and their state: for Momentum,
+RMSProp, AdaDelta and Adam this is the "lazy" sparse update — an untouched row's moving averages
+do not decay on steps where it gets no gradient.
 
 Adam keeps one step count per row, so a row's bias correction 1 − β^t counts the updates that row
 has actually received. A row first seen at global step 1000 is corrected as a first step rather
@@ -91,6 +92,28 @@ def _adam_rows(p, rows, g, lr, beta1, beta2, eps, m, v, t):
             p[r, j] -= lr * (m[r, j] / c1) / (np.sqrt(v[r, j] / c2) + eps)
 
 
+@njit(**_JIT)
+def _coalesce_rows(rows, values):
+    """Unique sorted rows and their summed values (what `SparseGrad.coalesce` gives, without
+    np.add.at's per-element overhead). A stable sort keeps each row's summation order."""
+    order = np.argsort(rows, kind="mergesort")
+    n_unique = 0
+    for k in range(order.shape[0]):
+        if k == 0 or rows[order[k]] != rows[order[k - 1]]:
+            n_unique += 1
+    out_rows = np.empty(n_unique, dtype=np.int64)
+    out = np.zeros((n_unique, values.shape[1]), dtype=values.dtype)
+    u = -1
+    for k in range(order.shape[0]):
+        i = order[k]
+        if k == 0 or rows[i] != rows[order[k - 1]]:
+            u += 1
+            out_rows[u] = rows[i]
+        for j in range(values.shape[1]):
+            out[u, j] += values[i, j]
+    return out_rows, out
+
+
 def _rows_view(p: np.ndarray) -> np.ndarray:
     """p as a [rows, cols] view sharing its memory (1-D: [n, 1])."""
     if not isinstance(p, np.ndarray) or not p.flags.c_contiguous or not p.flags.writeable:
@@ -102,6 +125,9 @@ class Optimizer:
     """Base class. Subclasses list their state slots in `slots` and implement `_update`."""
 
     slots: tuple = ()
+    # Stateful rules must see each row once with its summed gradient; plain SGD is linear in the
+    # gradient, so it may apply repeated rows one after another and skip the sort.
+    coalesce = True
 
     def __init__(self, lr=0.01):
         self.lr = float(lr)
@@ -132,13 +158,14 @@ class Optimizer:
                 continue
             p2 = _rows_view(p)
             if isinstance(g, SparseGrad):
-                g = g.coalesce()
-                rows = np.ascontiguousarray(g.rows, dtype=np.int64)
+                rows = np.ascontiguousarray(g.rows, dtype=np.int64).reshape(-1)
                 if rows.size == 0:
                     continue
-                if rows[0] < 0 or rows[-1] >= p2.shape[0]:
+                if rows.min() < 0 or rows.max() >= p2.shape[0]:
                     raise IndexError(f"sparse gradient row out of range for {p2.shape[0]} rows")
                 vals = np.ascontiguousarray(g.values, dtype=p.dtype).reshape(rows.size, p2.shape[1])
+                if self.coalesce:
+                    rows, vals = _coalesce_rows(rows, vals)
             else:
                 if g.shape != p.shape:
                     raise ValueError(f"gradient shape {g.shape} != parameter shape {p.shape}")
@@ -156,6 +183,8 @@ class Optimizer:
 
 class SGD(Optimizer):
     """θ ← θ − lr ∇."""
+
+    coalesce = False
 
     def _update(self, p, rows, g, st):
         _sgd_rows(p, rows, g, self.lr)

@@ -28,3 +28,4 @@ def logistic_loss(score, label):
     if z < -_CLIP:
         z = -_CLIP
     return np.log1p(np.exp(z))
+

@@ -42,6 +42,9 @@ OPTIMIZER_ALPHA = {"adagrad": 0.05, "rmsprop": 0.001, "adam": 0.001, "adadelta":
 CHUNK_WORDS = 10_000
 CBOW_GROUP = 4          # consecutive CBOW centre words sharing one set of negatives
 LOSS_WINDOW = 50        # chunks averaged into the running loss (~500 k words)
+# The fused kernels measure the loss on every LOSS_EVERY-th centre word (group for CBOW): the
+# log/exp per score would otherwise cost about a third of skip-gram's time.
+LOSS_EVERY = 8
 LAYERED_ROWS = 512      # examples per optimizer step on the layered path
 SOFTMAX_MAX_VOCAB = 5000
 # Hypergradient step on the rate. The losses are sums over LAYERED_ROWS examples, so the product
@@ -76,7 +79,7 @@ def corpus_fingerprint(ids: np.ndarray) -> int:
     return crc
 
 
-# ---- settings ----------------------------------------------------------------------------------
+# ---- settings ------------------------------------------
 
 def _settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed, optimizer,
               kernel, keep_unk, lr_schedule, loss) -> dict:
@@ -174,7 +177,7 @@ class _Plan:
         return np.uint64(sampling.chunk_seed(self.st["seed"] + 1_000_003 * self.round, epoch, c))
 
 
-# ---- fused path -----------------------------------------------------------------------------------
+# ---- fused path ------------------------------------------
 
 def _fused_runner(model: Word2VecModel, keep, table, st: dict):
     """A factory of per-thread functions run(chunk_ids, alpha, seed) -> (trained, loss, n)."""
@@ -192,9 +195,11 @@ def _fused_runner(model: Word2VecModel, keep, table, st: dict):
             neu1e = np.empty(dim, np.float32)
             if st["model"] == "skipgram":
                 return lambda ids, a, s: train_sg_classic_chunk(
-                    syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, 1, buf, neu1e)
+                    syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, LOSS_EVERY, buf,
+                    neu1e)
             return lambda ids, a, s: train_cbow_classic_chunk(
-                syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, 1, buf, neu1, neu1e)
+                syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, LOSS_EVERY, buf, neu1,
+                neu1e)
         if st["model"] == "skipgram":
             from embed.w2v.kernels_sg import train_sg_chunk
             ctx = np.empty(2 * win, np.int32)
@@ -202,8 +207,8 @@ def _fused_runner(model: Word2VecModel, keep, table, st: dict):
             g = np.empty((2 * win, k + 1), np.float32)
             grad = np.empty((2 * win, dim), np.float32)
             return lambda ids, a, s: train_sg_chunk(
-                syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, 1, buf, ctx, targets,
-                g, grad)
+                syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, LOSS_EVERY, buf, ctx,
+                targets, g, grad)
         from embed.w2v.kernels_cbow import train_cbow_chunk
         G = st["cbow_group"]
         ctx = np.empty((G, 2 * win), np.int32)
@@ -214,7 +219,7 @@ def _fused_runner(model: Word2VecModel, keep, table, st: dict):
         dh = np.empty((G, dim), np.float32)
         g = np.empty((G, k + 1), np.float32)
         return lambda ids, a, s: train_cbow_chunk(
-            syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, 1, G, buf, ctx, cnt,
+            syn0, syn1, ids, keep, table, win, k, f32(a), keep_unk, s, LOSS_EVERY, G, buf, ctx, cnt,
             centres, negs, h, dh, g)
 
     return make
@@ -284,7 +289,7 @@ class _Epoch:
             t.join()
 
 
-# ---- layered path ----------------------------------------------------------------------------------
+# ---- layered path ------------------------------------------
 
 class _Layered:
     """The same models through embed.nn: Embedding -> loss -> optimizer.step (sparse rows)."""
@@ -368,7 +373,7 @@ class _Layered:
         return int(len(ids)), total, count
 
 
-# ---- the public entry point ------------------------------------------------------------------------
+# ---- the public entry point ------------------------------------------
 
 def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim: int = 100,
           window: int = 5, negative: int = 5, sample: float = 1e-3, epochs: int = 5,

@@ -56,15 +56,24 @@ class LinearDecay(Schedule):
         return self.lr0 + (self.lr_min - self.lr0) * frac
 
 
+def _coalesced(g):
+    """A gradient ready for dot products: dense as float64 copy, sparse as (unique rows, sums)."""
+    if isinstance(g, SparseGrad):
+        from .optimizers import _coalesce_rows
+
+        values = np.ascontiguousarray(g.values).reshape(len(g.rows), -1)
+        return _coalesce_rows(np.ascontiguousarray(g.rows, dtype=np.int64).reshape(-1), values)
+    return np.array(g, dtype=np.float64)
+
+
 def _dot(a, b) -> float:
-    """⟨a, b⟩ for two gradients of one parameter, dense or row-sparse."""
-    if isinstance(a, SparseGrad) or isinstance(b, SparseGrad):
-        a = a if isinstance(a, SparseGrad) else SparseGrad(np.arange(len(a)), a)
-        b = b if isinstance(b, SparseGrad) else SparseGrad(np.arange(len(b)), b)
-        a, b = a.coalesce(), b.coalesce()
-        _, ia, ib = np.intersect1d(a.rows, b.rows, assume_unique=True, return_indices=True)
-        return float(np.sum(a.values[ia].astype(np.float64) * b.values[ib]))
-    return float(np.vdot(a.astype(np.float64, copy=False), b))
+    """⟨a, b⟩ for two gradients of one parameter as `_coalesced` returns them."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        a = a if isinstance(a, tuple) else (np.arange(len(a)), a.reshape(len(a), -1))
+        b = b if isinstance(b, tuple) else (np.arange(len(b)), b.reshape(len(b), -1))
+        _, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+        return float(np.sum(a[1][ia].astype(np.float64) * b[1][ib]))
+    return float(np.vdot(a, b))
 
 
 class Hypergradient(Schedule):
@@ -89,7 +98,7 @@ class Hypergradient(Schedule):
     def update(self, grads=None):
         if grads is None:
             raise ValueError("Hypergradient.update needs the step's gradients")
-        grads = [g.copy() if isinstance(g, np.ndarray) else g for g in grads]
+        grads = [None if g is None else _coalesced(g) for g in grads]
         if self._prev is not None:
             h = sum(_dot(g, p) for g, p in zip(grads, self._prev) if g is not None and p is not None)
             self.lr = max(self.lr + self.beta * h, self.lr_min)

@@ -145,6 +145,9 @@ def report(res: dict, how: str) -> None:
           + "; ".join(f"{k} " + " ".join(f"{x['seconds']:.2f}" for x in v)
                       for k, v in rows.items()))
     print(f"  peak memory from {e['peak_from']}")
+    if e["tokens"] != g["tokens"]:
+        print(f"  WARNING: embed read {e['tokens']:,} words, gensim {g['tokens']:,}: the corpus "
+              "is not in text8 form, so the two tokenizers disagree")
 
 
 def main(argv=None) -> None:

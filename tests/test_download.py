@@ -184,3 +184,32 @@ def test_low_level_download_checks_final_size(server, tmp_path):
 def test_zip_without_text8_uses_its_only_file(server, tmp_path):
     server.body = make_zip(name="corpus.txt", data=b"hello world")
     assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == b"hello world"
+
+
+def test_ctrl_c_mid_download_leaves_only_the_resumable_part(server, tmp_path, monkeypatch):
+    import embed.data.download as dl
+
+    real_open = open
+
+    class Interrupting:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, block):
+            self.f.write(block[:100])
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(dl, "open", lambda p, mode="r", *a: Interrupting(real_open(p, mode, *a))
+                        if "a" in mode or "w" in mode else real_open(p, mode, *a), raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8.zip.part"]
+    monkeypatch.undo()
+    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
+    assert server.requests[-1][1] == "bytes=100-"

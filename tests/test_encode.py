@@ -167,3 +167,19 @@ def test_errors(tmp_path):
         load_corpus(tmp_path / "empty.txt", vocab_size=1, progress=False)
     with pytest.raises(EmbedError, match="min_count"):
         load_corpus(tmp_path / "empty.txt", min_count=0, progress=False)
+
+
+def test_interrupted_cache_write_leaves_no_cache_file(tmp_path, monkeypatch):
+    f, words = corpus(tmp_path)
+
+    def interrupted_save(path, array):
+        open(path, "wb").write(b"\x93NUMPY half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "save", interrupted_save)
+    with pytest.raises(KeyboardInterrupt):
+        load_corpus(f, vocab_size=30, progress=False)
+    assert not list(tmp_path.glob("*.npy")) and not list(tmp_path.glob(".*tmp*"))
+    monkeypatch.undo()
+    vocab, ids = load_corpus(f, vocab_size=30, progress=False)  # vocab file alone is not trusted
+    np.testing.assert_array_equal(ids, vocab.encode(words))

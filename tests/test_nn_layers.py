@@ -117,7 +117,8 @@ def test_lrn_within_matches_direct_formula():
 
 
 def test_residual_and_sequential_gradients():
-    block = L.Sequential([L.Dense(4, 4, seed=1, dtype=F64), L.Tanh(), L.Dense(4, 4, seed=2, dtype=F64)])
+    block = L.Sequential([L.Dense(4, 4, seed=1, dtype=F64), L.Tanh(),
+                          L.Dense(4, 4, seed=2, dtype=F64)])
     res = L.Residual(block)
     x = _x((3, 4))
     np.testing.assert_allclose(res.forward(x), x + block.forward(x))

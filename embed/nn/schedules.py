@@ -100,7 +100,8 @@ class Hypergradient(Schedule):
             raise ValueError("Hypergradient.update needs the step's gradients")
         grads = [None if g is None else _coalesced(g) for g in grads]
         if self._prev is not None:
-            h = sum(_dot(g, p) for g, p in zip(grads, self._prev) if g is not None and p is not None)
+            h = sum(_dot(g, p) for g, p in zip(grads, self._prev)
+                    if g is not None and p is not None)
             self.lr = max(self.lr + self.beta * h, self.lr_min)
         self._prev = grads
         self.t += 1

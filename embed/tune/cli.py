@@ -44,13 +44,38 @@ def train_command(corpus: str, settings: dict, vocab_size: int, min_count: int) 
             if value:
                 args.append(flag)
             continue
-        args += [flag, f"{value:.4g}" if isinstance(value, float) else str(value)]
+        args += [flag, f"{value:.6g}" if isinstance(value, float) else str(value)]
     if vocab_size != 50_000:
         args += ["--vocab-size", str(vocab_size)]
     if min_count != 1:
         args += ["--min-count", str(min_count)]
     args += ["-o", "model"]
     return " ".join(shlex.quote(a) for a in args)
+
+
+def share_ids(ids, out: Path) -> Path:
+    """DIR/corpus.ids.npy: the encoded corpus the trials memory-map.
+
+    A hard link to the encoder's cache when possible (no copy, and the file survives another
+    run dropping that cache as stale while the search goes on), else a copy.
+    """
+    import numpy as np
+
+    from embed.atomic import atomic_path, save_npy
+
+    target = out / "corpus.ids.npy"
+    source = getattr(ids, "filename", None)
+    if source and Path(source).is_file():
+        try:
+            if target.exists() and os.path.samefile(source, target):
+                return target
+            with atomic_path(target) as tmp:
+                os.link(source, tmp)
+            return target
+        except OSError:
+            pass  # another file system: copy below
+    save_npy(target, np.asarray(ids, dtype=np.int32))
+    return target
 
 
 def format_table(records: list[dict], names: list[str], n: int = 5) -> str:
@@ -172,12 +197,7 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
     click.echo(f"encoding {corpus} (once, shared by every trial) ...", err=True)
     vocab, ids = load_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
                              data_dir=data_dir, progress=True)
-    ids_path = getattr(ids, "filename", None)
-    if not ids_path:  # stdin or an unwritable cache: keep our own copy for the workers
-        from embed.atomic import save_npy
-
-        ids_path = out / "corpus.ids.npy"
-        save_npy(ids_path, ids)
+    ids_path = share_ids(ids, out)
     vocab_path = out / "vocab.tsv"
     vocab.save(vocab_path)
     if max_words and max_words > len(ids):

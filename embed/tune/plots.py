@@ -9,11 +9,12 @@ from embed.atomic import atomic_path
 
 
 def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | os.PathLike,
-                title: str = "Search progress", ylabel: str = "score (higher is better)") -> None:
-    """series: strategy -> [(trial number, score or None for a failed trial)].
+                title: str = "Search progress", ylabel: str = "score (higher is better)",
+                maximize: bool = True, yscale: str = "linear") -> None:
+    """series: strategy -> [(trial number counted from 0, score or None for a failed trial)].
 
-    Each trial is a dot, the best score so far a step line; failed trials are crosses on the
-    bottom edge.
+    Each trial is a dot, the best score so far (highest, or lowest when not ``maximize``) a step
+    line; failed trials are crosses on the worst edge. ``yscale``: "linear" or "log".
     """
     import matplotlib
 
@@ -22,9 +23,9 @@ def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | o
 
     fig, ax = plt.subplots(figsize=(8, 4.8), dpi=110)
     finite = [s for pts in series.values() for _, s in pts if s is not None]
-    floor = min(finite) if finite else 0.0
-    span = (max(finite) - floor) if finite else 1.0
-    floor -= 0.05 * (span or 1.0)
+    lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    margin = 0.05 * ((hi - lo) or 1.0)
+    floor = lo - margin if maximize else hi + margin  # where failed trials are drawn
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (label, pts) in enumerate(series.items()):
         c = colours[i % len(colours)]
@@ -35,15 +36,20 @@ def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | o
         ax.scatter(x[ok], y[ok], s=18, color=c, alpha=0.55)
         if (~ok).any():
             ax.scatter(x[~ok], np.full((~ok).sum(), floor), marker="x", color=c, s=30)
-        best = np.fmax.accumulate(np.where(ok, y, -np.inf))
+        if maximize:
+            best = np.fmax.accumulate(np.where(ok, y, -np.inf))
+        else:
+            best = np.fmin.accumulate(np.where(ok, y, np.inf))
         best[~np.isfinite(best)] = np.nan
-        ax.step(x, best, where="post", color=c, lw=2, label=f"{label} (best {np.nanmax(y):.4g})"
-                if ok.any() else f"{label} (all failed)")
+        top = np.nanmax(y) if maximize else np.nanmin(y)
+        ax.step(x, best, where="post", color=c, lw=2,
+                label=f"{label} (best {top:.4g})" if ok.any() else f"{label} (all failed)")
+    ax.set_yscale(yscale)
     ax.set_xlabel("trial number")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right" if maximize else "upper right", fontsize=9)
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")

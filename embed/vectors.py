@@ -30,43 +30,60 @@ CHUNK = 256
 
 
 # Exact comparisons (no fastmath): the selection must rank exactly as a sort would.
+@njit(cache=True, nogil=True)
+def _select_row(row, k, exclude, best_i, best_v):
+    """Fill best_i / best_v [k] with the best `k` entries of `row` [n] not in `exclude` [m],
+    best first. One pass keeping a sorted buffer: most entries fail the first comparison
+    against the buffer's worst, so this runs at about memory speed. Ties keep the lower index."""
+    filled = 0
+    for j in range(row.shape[0]):
+        v = row[j]
+        if filled == k and not v > best_v[k - 1]:
+            continue
+        skip = v != v  # NaN
+        for e in range(exclude.shape[0]):
+            if exclude[e] == j:
+                skip = True
+        if skip:
+            continue
+        pos = filled if filled < k else k - 1
+        while pos > 0 and v > best_v[pos - 1]:
+            best_v[pos] = best_v[pos - 1]
+            best_i[pos] = best_i[pos - 1]
+            pos -= 1
+        best_v[pos] = v
+        best_i[pos] = j
+        if filled < k:
+            filled += 1
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def topk_rows(scores, k, exclude):
+def _topk_parallel(scores, k, exclude, ids, vals):
+    for r in prange(scores.shape[0]):
+        _select_row(scores[r], k, exclude[r], ids[r], vals[r])
+
+
+@njit(cache=True, nogil=True)
+def _topk_serial(scores, k, exclude, ids, vals):
+    for r in range(scores.shape[0]):
+        _select_row(scores[r], k, exclude[r], ids[r], vals[r])
+
+
+def topk_rows(scores: np.ndarray, k: int, exclude: np.ndarray):
     """Best `k` columns of each row of `scores` [q, n] float32, best first, skipping the
     columns listed in that row of `exclude` [q, m] (int64, -1 = none).
 
     Returns (ids int64 [q, k], values float32 [q, k]); a row with fewer than k candidates is
-    padded with id -1. One pass per row keeping a sorted buffer of k: most scores fail the
-    first comparison against the buffer's worst, so this runs at about memory speed, several
-    times faster than numpy's argpartition. Ties keep the lower column first.
+    padded with id -1. Several times faster than numpy's argpartition; rows run in parallel
+    when there are enough of them to pay for waking the threads.
     """
-    q, n = scores.shape
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    exclude = np.ascontiguousarray(exclude, dtype=np.int64)
+    q = scores.shape[0]
     ids = np.full((q, k), -1, dtype=np.int64)
     vals = np.full((q, k), -np.inf, dtype=np.float32)
-    for r in prange(q):
-        row = scores[r]
-        best_i = ids[r]
-        best_v = vals[r]
-        filled = 0
-        for j in range(n):
-            v = row[j]
-            if filled == k and not v > best_v[k - 1]:
-                continue
-            skip = False
-            for e in range(exclude.shape[1]):
-                if exclude[r, e] == j:
-                    skip = True
-            if skip or v != v:  # excluded, or NaN
-                continue
-            pos = filled if filled < k else k - 1
-            while pos > 0 and v > best_v[pos - 1]:
-                best_v[pos] = best_v[pos - 1]
-                best_i[pos] = best_i[pos - 1]
-                pos -= 1
-            best_v[pos] = v
-            best_i[pos] = j
-            if filled < k:
-                filled += 1
+    if k > 0:
+        (_topk_parallel if q >= 16 else _topk_serial)(scores, k, exclude, ids, vals)
     return ids, vals
 
 
@@ -98,7 +115,7 @@ class KeyedVectors:
         if len(words) != vectors.shape[0]:
             raise EmbedError(f"{len(words)} words but {vectors.shape[0]} vectors")
         self.words = words
-        self.index = {w: i for i, w in enumerate(words)}
+        self.index = dict(zip(words, range(len(words))))
         if len(self.index) != len(words):
             raise EmbedError("the word list has duplicates")
         self.vectors = vectors
@@ -482,24 +499,49 @@ def _looks_like_text(data: bytes, start: int, dim: int) -> bool:
     return len([p for p in parts[1:] if p]) == dim
 
 
+@njit(cache=True, nogil=True)
+def _scan_binary(buf, pos, n, size, words, out):
+    """Walk `n` word2vec binary records ``word<space><size bytes>`` in `buf` (uint8) from
+    `pos`: the words go into `words` (uint8, each followed by a newline, so one decode and
+    one split make the list), the vector bytes into out [n, size]. Newlines before a word
+    are skipped (word2vec.c writes one after each vector; gensim does not).
+    Returns (records read, bytes used, the word buffer, regrown if words were long);
+    records < n when the data ends early."""
+    total = buf.shape[0]
+    w = 0
+    for i in range(n):
+        while pos < total and (buf[pos] == 10 or buf[pos] == 13):
+            pos += 1
+        start = pos
+        while pos < total and buf[pos] != 32:
+            pos += 1
+        if pos + 1 + size > total:
+            return i, w, words
+        length = pos - start
+        if w + length + 1 > words.shape[0]:  # grow the word buffer (rare: long words)
+            bigger = np.empty(2 * (w + length + 1), np.uint8)
+            bigger[:w] = words[:w]
+            words = bigger
+        words[w:w + length] = buf[start:pos]
+        words[w + length] = 10
+        w += length + 1
+        pos += 1
+        out[i, :] = buf[pos:pos + size]
+        pos += size
+    return n, w, words
+
+
 def _read_binary(path: Path, data: bytes, pos: int, n: int, dim: int) -> KeyedVectors:
     size = 4 * dim
-    words, records = [], []
-    find = data.find
-    total = len(data)
-    for i in range(n):
-        # word2vec.c ends each vector with "\n"; gensim does not: accept both
-        while pos < total and data[pos] in b"\n\r":
-            pos += 1
-        space = find(b" ", pos)
-        if space < 0 or space + 1 + size > total:
-            raise EmbedError(f"{path}: ends after {i} of {n} vectors; truncated or damaged "
-                             "word2vec binary file")
-        words.append(data[pos:space])
-        pos = space + 1 + size
-        records.append(data[space + 1:pos])
-    vectors = np.frombuffer(b"".join(records), dtype="<f4").astype(np.float32).reshape(n, dim)
-    words = [w.decode("utf-8", errors="replace") for w in words]
+    raw = np.empty((n, size), np.uint8)
+    buf = np.frombuffer(data, np.uint8)
+    words = np.empty(max(16, min(len(data), 16 * n)), np.uint8)
+    done, used, words = _scan_binary(buf, pos, n, size, words, raw)
+    if done < n:
+        raise EmbedError(f"{path}: ends after {done} of {n} vectors; truncated or damaged "
+                         "word2vec binary file")
+    vectors = raw.view("<f4").astype(np.float32, copy=False)
+    words = words[:used - 1].tobytes().decode("utf-8", errors="replace").split("\n") if n else []
     if not np.isfinite(vectors).all():
         raise EmbedError(f"{path}: vectors contain NaN or infinity; damaged file?")
     return _dedupe(words, vectors)
@@ -558,12 +600,12 @@ def _numbers_ok(rest: str, dim: int) -> bool:
 
 
 def _dedupe(words: list[str], vectors: np.ndarray) -> KeyedVectors:
+    """KeyedVectors of the words, keeping the first vector of a repeated word (as gensim)."""
+    if len(set(words)) == len(words):
+        return KeyedVectors(words, vectors)
     seen = {}
     for i, w in enumerate(words):
         seen.setdefault(w, i)
-    if len(seen) != len(words):
-        keep = np.fromiter(seen.values(), dtype=np.int64)
-        keep.sort()
-        words = [words[i] for i in keep.tolist()]
-        vectors = vectors[keep]
-    return KeyedVectors(words, vectors)
+    keep = np.fromiter(seen.values(), dtype=np.int64)
+    keep.sort()
+    return KeyedVectors([words[i] for i in keep.tolist()], vectors[keep])

@@ -106,6 +106,17 @@ def test_word2vec_c_tool_layouts(tmp_path):
     assert read_word2vec(tmp_path / "c.bin", binary=True).words == ["x", "y"]
 
 
+def test_binary_long_and_non_ascii_words(tmp_path):
+    words = ["a" * 300, "é" * 40, "b", "日本語"]
+    v = np.arange(len(words) * 3, dtype=np.float32).reshape(-1, 3)
+    KeyedVectors(words, v).save_word2vec(tmp_path / "w.bin", binary=True)
+    back = load_vectors(tmp_path / "w.bin")
+    assert back.words == words
+    np.testing.assert_array_equal(back.vectors, v)
+    assert GensimKV.load_word2vec_format(str(tmp_path / "w.bin"), binary=True).index_to_key \
+        == words
+
+
 def test_damaged_files_give_clear_errors(pair, tmp_path):
     kv, _ = pair
     kv.save_word2vec(tmp_path / "v.bin", binary=True)

@@ -75,8 +75,8 @@ def load_words(path, n_words, seed):
 
 
 def skipgram_data(words, vocab_size, window, k, seed):
-    """Centre/context id pairs (window `window`, words outside the vocabulary dropped), each
-    with k negatives drawn from the unigram distribution to the 3/4 power."""
+    """Centre/context id pairs (window `window`, words outside the vocabulary dropped), shuffled,
+    and the cumulative unigram^(3/4) distribution negatives are drawn from."""
     uniq, inv, counts = np.unique(np.array(words), return_inverse=True, return_counts=True)
     keep = np.argsort(-counts, kind="stable")[:vocab_size]
     remap = np.full(len(uniq), -1)
@@ -92,16 +92,22 @@ def skipgram_data(words, vocab_size, window, k, seed):
     order = rng.permutation(len(centers))
     centers, contexts = centers[order], contexts[order]
     p = counts[keep].astype(np.float64) ** 0.75
-    neg = rng.choice(len(keep), size=(len(centers), k), p=p / p.sum())
-    targets = np.concatenate([contexts[:, None], neg], axis=1)
-    return centers, targets, len(keep)
+    return centers, contexts, np.cumsum(p / p.sum()), k
+
+
+def with_negatives(contexts, cdf, k, rng):
+    """targets [n, 1 + k]: the true context, then k fresh unigram^(3/4) negatives."""
+    neg = np.searchsorted(cdf, rng.random((len(contexts), k)) * cdf[-1])
+    return np.concatenate([contexts[:, None], np.minimum(neg, len(cdf) - 1)], axis=1)
 
 
 def run_skipgram(name, lr, data, epochs, seed, dim=50, batch=512):
-    centers, targets, V = data
+    centers, contexts, cdf, k = data
+    V = len(cdf)
     n_val = len(centers) // 10
-    val_c, val_t = centers[:n_val], targets[:n_val]
-    tr_c, tr_t = centers[n_val:], targets[n_val:]
+    val_c = centers[:n_val]
+    val_t = with_negatives(contexts[:n_val], cdf, k, np.random.default_rng(seed + 1))
+    tr_c, tr_ctx = centers[n_val:], contexts[n_val:]
     rng = np.random.default_rng(seed)
     emb_in = L.Embedding(V, dim, sigma=0.5 / dim, seed=rng)
     W_out = np.zeros((V, dim), dtype=np.float32)  # word2vec starts the output table at zero
@@ -112,8 +118,9 @@ def run_skipgram(name, lr, data, epochs, seed, dim=50, batch=512):
         order = rng.permutation(len(tr_c))
         for i in range(0, len(order) - batch + 1, batch):
             idx = order[i:i + batch]
+            targets = with_negatives(tr_ctx[idx], cdf, k, rng)  # fresh negatives, as word2vec
             h = emb_in.forward(tr_c[idx])
-            loss, dh, g_out = negative_sampling_loss(h, W_out, tr_t[idx], reduction="sum")
+            loss, dh, g_out = negative_sampling_loss(h, W_out, targets, reduction="sum")
             emb_in.backward(dh)
             opt.step([emb_in.W, W_out], [emb_in.grad, g_out])
             costs.append(loss / len(idx))
@@ -143,7 +150,7 @@ def main(argv=None):
     digits = digits_split(args.seed)
     words, source = load_words(args.corpus, args.words, args.seed)
     sg = skipgram_data(words, args.vocab, window=2, k=5, seed=args.seed)
-    print(f"skip-gram data: {source}, vocabulary {sg[2]}, {len(sg[0]):,} pairs")
+    print(f"skip-gram data: {source}, vocabulary {len(sg[2])}, {len(sg[0]):,} pairs")
 
     results = {}
     for task in ("softmax", "mlp", "skipgram"):

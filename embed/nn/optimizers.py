@@ -80,11 +80,14 @@ def _adadelta_rows(p, rows, g, lr, rho, eps, sq, dsq):
 
 @njit(**_JIT)
 def _adam_rows(p, rows, g, lr, beta1, beta2, eps, m, v, t):
+    last_t, c1, c2 = -1, 1.0, 1.0
     for i in range(rows.shape[0]):
         r = rows[i]
         t[r] += 1
-        c1 = 1.0 - beta1 ** t[r]
-        c2 = 1.0 - beta2 ** t[r]
+        if t[r] != last_t:  # rows of a dense step share their count: two powers per step
+            last_t = t[r]
+            c1 = 1.0 - beta1 ** last_t
+            c2 = 1.0 - beta2 ** last_t
         for j in range(p.shape[1]):
             gij = g[i, j]
             m[r, j] = beta1 * m[r, j] + (1.0 - beta1) * gij
@@ -169,15 +172,22 @@ class Optimizer:
             else:
                 if g.shape != p.shape:
                     raise ValueError(f"gradient shape {g.shape} != parameter shape {p.shape}")
-                rows = np.arange(p2.shape[0], dtype=np.int64)
+                rows = self._all_rows(p2.shape[0])
                 vals = np.ascontiguousarray(g, dtype=p.dtype).reshape(p2.shape)
             self._update(p2, rows, vals, self.state_for(p))
+
+    def _all_rows(self, n):
+        cache = self.__dict__.setdefault("_arange", {})
+        if n not in cache:
+            cache[n] = np.arange(n, dtype=np.int64)
+        return cache[n]
 
     def _update(self, p, rows, g, st):
         raise NotImplementedError
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k != "state")
+        args = ", ".join(f"{k}={v}" for k, v in vars(self).items()
+                         if not k.startswith(("state", "_")))
         return f"{type(self).__name__}({args})"
 
 

@@ -124,3 +124,12 @@ def test_executor_errors_are_one_line(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(EmbedError, match=r"pip install 'embed\[dask\]'"):
         make_executor(scheduler="tcp://127.0.0.1:8786")
+
+
+def test_a_worker_that_dies_is_a_failed_trial_and_the_pool_restarts(tmp_path):
+    crash = Quadratic({"x": 0.5, "m": "fine"}, crash_when={"m": "bad"})
+    records = search(tmp_path, "grid", LocalExecutor(1), 6, objective=crash)
+    assert len(records) == 6
+    lost = [r for r in records if r["status"] == "failed"]
+    assert lost and all(r["settings"]["m"] == "bad" and "worker lost" in r["error"] for r in lost)
+    assert sum(r["status"] == "ok" for r in records) == 6 - len(lost)

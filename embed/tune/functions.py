@@ -6,6 +6,7 @@ process pool or on Dask workers exactly like the real training objective.
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Mapping
 
@@ -40,20 +41,25 @@ class Quadratic:
 
     Ranges contribute ``(value - optimum)**2`` (divided by ``scale[name]`` squared when given),
     choices 0 when equal to the optimum's value and 1 otherwise. ``fail_when`` (name -> value)
-    makes matching settings raise, to exercise failed-trial handling; ``sleep`` seconds make a
+    makes matching settings raise, to exercise failed-trial handling; ``crash_when`` makes them
+    kill the worker process outright (as an out-of-memory kill would); ``sleep`` seconds make a
     trial take time, to exercise parallel workers and interruption.
     """
 
     def __init__(self, optimum: Mapping, scale: Mapping | None = None,
-                 fail_when: Mapping | None = None, sleep: float = 0.0):
+                 fail_when: Mapping | None = None, crash_when: Mapping | None = None,
+                 sleep: float = 0.0):
         self.optimum = dict(optimum)
         self.scale = dict(scale or {})
         self.fail_when = dict(fail_when or {})
+        self.crash_when = dict(crash_when or {})
         self.sleep = sleep
 
     def __call__(self, settings: Mapping) -> float:
         if self.fail_when and all(settings.get(k) == v for k, v in self.fail_when.items()):
             raise RuntimeError(f"synthetic failure for {self.fail_when}")
+        if self.crash_when and all(settings.get(k) == v for k, v in self.crash_when.items()):
+            os._exit(3)
         if self.sleep:
             time.sleep(self.sleep)
         total = 0.0

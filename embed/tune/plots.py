@@ -20,6 +20,7 @@ def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | o
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(8, 4.8), dpi=110)
     finite = [s for pts in series.values() for _, s in pts if s is not None]
@@ -45,6 +46,7 @@ def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | o
         ax.step(x, best, where="post", color=c, lw=2,
                 label=f"{label} (best {top:.4g})" if ok.any() else f"{label} (all failed)")
     ax.set_yscale(yscale)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial number")
     ax.set_ylabel(ylabel)
     ax.set_title(title)

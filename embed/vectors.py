@@ -252,8 +252,8 @@ class KeyedVectors:
                            restrict_vocab: int | None = None):
         """`most_similar(word)` for many words at once -> one list per word.
 
-        One matrix product per chunk of CHUNK queries and `argpartition` for the top `topn`,
-        instead of a Python loop of matrix-vector products.
+        One matrix product per chunk of CHUNK queries and a numba top-`topn` selection over its
+        rows (`topk_rows`), instead of a Python loop of matrix-vector products and sorts.
         """
         rows = np.asarray([self.row(w) for w in words], dtype=np.int64)
         return self._batch(self.normed[rows], rows, topn, restrict_vocab)

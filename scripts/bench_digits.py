@@ -63,6 +63,27 @@ def train_sklearn(Xtr, ytr, hidden, epochs, batch_size, lr, seed):
     return clf, time.perf_counter() - t0
 
 
+def save_convergence_plot(monitor, path, epochs):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from embed.atomic import atomic_path
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    monitor.plot(ax, label=f"mean of the last {monitor.k} updates")
+    ax.set_yscale("log")
+    ax.set_ylabel("cross-entropy cost (log)")
+    ax.set_title(f"Dense-BatchNorm-ReLU-Dense on digits, Adam, {epochs} epochs")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    print(f"convergence plot saved to {path}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hidden", type=int, default=128)
@@ -71,6 +92,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--plot", default="out/digits_convergence.png",
+                    help="convergence plot: cost per update and its mean over the last 50")
     args = ap.parse_args(argv)
 
     Xtr, Xte, ytr, yte = digits_split(args.seed)
@@ -86,6 +109,8 @@ def main(argv=None):
         if r == 0:
             ours_acc = tr.accuracy(Xte, yte)
             sk_acc = float(np.mean(clf.predict(Xte) == yte))
+            if args.plot:
+                save_convergence_plot(tr.monitor, args.plot, args.epochs)
         print(f"  run {r + 1}: ours {ours_t[-1]:.2f} s  sklearn {sk_t[-1]:.2f} s")
     t_ours, t_sk = float(np.median(ours_t)), float(np.median(sk_t))
     print(f"embed.nn  test accuracy {ours_acc:.4f}  median train time {t_ours:.2f} s")

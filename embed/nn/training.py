@@ -66,7 +66,7 @@ class ConvergenceMonitor:
 
         ax = ax or plt.gca()
         x = np.arange(1, len(self.costs) + 1)
-        ax.plot(x, self.costs, alpha=0.25, lw=0.8)
+        ax.plot(x, self.costs, alpha=0.3, lw=0.8, label="cost per update")
         ax.plot(x, self.averages, label=label or f"mean of last {self.k}")
         ax.set_xlabel("update")
         ax.set_ylabel("cost")

@@ -101,7 +101,10 @@ def corpus_search(corpus: str, trials: int, workers: int, max_words: int, epochs
     out_dir = Path(out or tempfile.mkdtemp(prefix="bench_tune_"))
     out_dir.mkdir(parents=True, exist_ok=True)
     space = out_dir / "space.json"
-    space.write_text(json.dumps(CORPUS_SPACE, indent=1))
+    spec = dict(CORPUS_SPACE)
+    if objective == "heldout-loss":
+        spec["model"] = "skipgram"  # CBOW's held-out loss is another task: compare like with like
+    space.write_text(json.dumps(spec, indent=1))
     cmd = [sys.executable, "-m", "embed", "tune", corpus, "--strategy", strategy, "--space",
            str(space), "--trials", str(trials), "--workers", str(workers), "--threads", "1",
            "--epochs", str(epochs), "--max-words", str(max_words), "--objective", objective,

@@ -1,8 +1,10 @@
 """`embed tune`: search training settings with random, grid, Bayesian or evolutionary search."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import signal
 import time
 from pathlib import Path
 
@@ -90,6 +92,24 @@ def format_table(records: list[dict], names: list[str], n: int = 5) -> str:
     widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(header)]
     line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths))  # noqa: E731
     return "\n".join([line(header)] + [line(r) for r in rows])
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a batch system or `kill` stopping the master) cleans up like Ctrl-C: running
+    trials are stopped, recorded ones stay."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. called from a test runner's thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fmt(v) -> str:
@@ -228,10 +248,15 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
                f"{len(vocab):,}-word vocabulary; objective {objective}", err=True)
 
     start = time.time()
+    resumed = log.read()
+    if resumed:
+        click.echo(f"resuming: {len(resumed)} trial(s) already recorded in {log.path}", err=True)
+    count = [len(resumed)]
 
     def report(r):
         best = search.best
-        head = f"[{r['trial'] + 1:>3}/{trials}]"
+        count[0] += 1
+        head = f"[{count[0]:>3}/{trials}] trial {r['trial'] + 1}:"
         shown = " ".join(f"{k}={_fmt(r['settings'][k])}" for k in space.names)
         if r["status"] == "ok":
             click.echo(f"{head} score {r['score']:.4f} (best {best[1]:.4f})  "
@@ -239,11 +264,9 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
         else:
             click.echo(f"{head} FAILED {r['error']}  {shown}", err=True)
 
-    resumed = log.read()
-    if resumed:
-        click.echo(f"resuming: {len(resumed)} trial(s) already recorded in {log.path}", err=True)
-    records = run_search(search, objective_fn, executor, log, trials, fixed=fixed,
-                         on_record=report)
+    with _sigterm_as_interrupt():
+        records = run_search(search, objective_fn, executor, log, trials, fixed=fixed,
+                             on_record=report)
     if not records:
         raise EmbedError("no trial ran")
     plot_scores({strategy: [(r["trial"], r["score"]) for r in records]}, out / PLOT,

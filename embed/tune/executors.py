@@ -54,7 +54,18 @@ class LocalExecutor:
         return done
 
     def close(self, cancel: bool = False):
-        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if not cancel:
+            self._pool.shutdown(wait=True)
+            return
+        # Interrupted: running trials are abandoned, so stop their processes now rather than
+        # let the interpreter wait for them at exit (only the master gets SIGTERM, say).
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(timeout=5)
 
 
 class DaskExecutor:

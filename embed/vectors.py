@@ -396,8 +396,8 @@ def load_vectors(path, limit: int | None = None) -> KeyedVectors:
     path = Path(path)
     if not path.exists():
         raise EmbedError(f"vectors not found: {path}")
-    if path.is_dir():
-        kv = KeyedVectors.from_model_dir(path)
+    if path.is_dir() or (path.name == modeldir.VECTORS and modeldir.is_model_dir(path.parent)):
+        kv = KeyedVectors.from_model_dir(path if path.is_dir() else path.parent)
     else:
         with open(path, "rb") as f:
             head = f.read(16)
@@ -570,8 +570,9 @@ def _read_text(path: Path, data: bytes, pos: int, n: int | None, dim: int | None
         rests.append(rest)
     if dim is None:
         dim = len(rests[0].split())
-        if dim == 0:
-            raise EmbedError(f"{path}: not a word2vec file (first line has no numbers)")
+        if dim == 0 or not _numbers_ok(rests[0], dim):
+            raise EmbedError(f"{path}: not a vectors file (no 'count dim' header line, and "
+                             "line 1 is not a word followed by numbers)")
     # one C-level parse of all numbers; the per-line count check catches lines that are
     # short or long even when the total happens to match
     counts_ok = all(r.count(" ") == dim - 1 for r in rests) or \

@@ -117,7 +117,11 @@ def test_export_and_load_errors(model, tmp_path, capsys):
     (tmp_path / "cut.bin").write_bytes((b"16 13\nking " + bytes(20)))
     assert "truncated" in user_error(capsys, "similar", tmp_path / "cut.bin", "king")
     (tmp_path / "junk.txt").write_text("this is not\na vectors file at all\n")
-    assert "junk.txt" in user_error(capsys, "similar", tmp_path / "junk.txt", "king")
+    assert "junk.txt: not a vectors file" in user_error(capsys, "similar",
+                                                        tmp_path / "junk.txt", "king")
+    # the vectors.npy of a model directory stands for the directory
+    assert run("similar", model / "vectors.npy", "apple", "-n", "1").split()[0] in \
+        ("banana", "cherry", "grape")
 
 
 def test_evaluate_json_and_text(model, tmp_path):

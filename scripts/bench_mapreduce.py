@@ -5,6 +5,9 @@ The gradient of a softmax classifier's mean cross-entropy on a batch of m exampl
 threads running the GIL-free kernel, each chunk's gradient summed at the end. Runs are
 interleaved (serial, prange, threads, serial, ...) and timed `--repeats` times; medians reported.
 speedup = serial median / parallel median (2.00 would be perfect on 2 idle cores).
+
+On a machine shared with other busy processes the thread pool usually fares better than prange:
+numba's OpenMP workers spin-wait for each other, which costs when cores are oversubscribed.
 """
 from __future__ import annotations
 

@@ -83,6 +83,21 @@ def project_2d(vectors: np.ndarray, method: str = "tsne", seed: int = 0) -> np.n
     raise EmbedError(f"unknown projection method {method!r} (use tsne or pca)")
 
 
+def _label_lifts(xy: np.ndarray) -> list[int]:
+    """How many labels already sit in each point's label-sized cell: the label is moved
+    down one line per label, so words at (nearly) the same place stay readable."""
+    span = np.ptp(xy, axis=0)
+    span[span == 0] = 1.0
+    cell = span * np.array([0.05, 0.012])  # about one short word wide, one line high
+    seen: dict[tuple[int, int], int] = {}
+    lifts = []
+    for x, y in xy:
+        key = (int(np.floor(x / cell[0])), int(np.floor(y / cell[1])))
+        lifts.append(seen.get(key, 0))
+        seen[key] = lifts[-1] + 1
+    return lifts
+
+
 def plot_words(words: list[str], vectors: np.ndarray, path, method: str = "tsne",
                seed: int = 0, title: str | None = None) -> None:
     """Scatter of `words` placed by `project_2d(vectors)`, each point labelled."""
@@ -93,9 +108,9 @@ def plot_words(words: list[str], vectors: np.ndarray, path, method: str = "tsne"
     side = float(np.clip(np.sqrt(len(words)) * 0.9, 8, 24))
     fig, ax = plt.subplots(figsize=(side, side))
     ax.scatter(xy[:, 0], xy[:, 1], s=8, color="tab:blue", alpha=0.6)
-    for (x, y), word in zip(xy, words):
-        ax.annotate(word, (x, y), xytext=(3, 2), textcoords="offset points", fontsize=9,
-                    ha="left", va="bottom")
+    for (x, y), word, lift in zip(xy, words, _label_lifts(xy)):
+        ax.annotate(word, (x, y), xytext=(3, 2 - 11 * lift), textcoords="offset points",
+                    fontsize=9, ha="left", va="bottom")
     name = "t-SNE" if method == "tsne" else "PCA"
     ax.set_xlabel(f"{name} dimension 1")
     ax.set_ylabel(f"{name} dimension 2")

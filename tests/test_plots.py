@@ -54,3 +54,10 @@ def test_plot_errors(tmp_path):
     with pytest.raises(EmbedError, match="PNG"):
         plot_loss(np.ones((3, 2)), tmp_path / "x.svg")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_coincident_labels_are_stacked():
+    from embed.plots import _label_lifts
+
+    xy = np.array([[0.0, 0.0], [0.0, 0.0], [1e-4, 0.0], [5.0, 5.0], [10.0, 10.0]])
+    assert _label_lifts(xy) == [0, 1, 2, 0, 0]

@@ -36,12 +36,15 @@ def _words_axis(value, _pos=None) -> str:
     return f"{value:g}"
 
 
-def plot_loss(history: np.ndarray, path, title: str | None = None) -> None:
+def plot_loss(history: np.ndarray, path, title: str | None = None, smooth: int = 0) -> None:
     """Loss curve from a model directory's history [n, 2] (words processed, running loss:
-    the training loss averaged over the updates since the previous point)."""
+    the training loss averaged over the updates since the previous point). `smooth` > 1 adds
+    the mean of the last `smooth` points, for noisy curves."""
     history = np.asarray(history, dtype=np.float64).reshape(-1, 2)
     if len(history) == 0:
         raise EmbedError("the model has no loss history to plot")
+    if smooth < 0:
+        raise EmbedError(f"smooth must be 0 or more points, got {smooth}")
     plt = _pyplot()
     from matplotlib.ticker import FuncFormatter
 
@@ -49,11 +52,10 @@ def plot_loss(history: np.ndarray, path, title: str | None = None) -> None:
     words, loss = history[:, 0], history[:, 1]
     ax.plot(words, loss, color="tab:blue", lw=1.2, marker="o" if len(words) < 30 else None,
             ms=3, label="running loss")
-    if len(loss) >= 20:  # a smoothed line makes the trend readable when the curve is noisy
-        k = max(3, len(loss) // 20)
-        smooth = np.convolve(loss, np.ones(k) / k, mode="valid")
-        ax.plot(words[k - 1:], smooth, color="tab:orange", lw=2,
-                label=f"mean of last {k} points")
+    if 1 < smooth <= len(loss):
+        mean = np.convolve(loss, np.ones(smooth) / smooth, mode="valid")
+        ax.plot(words[smooth - 1:], mean, color="tab:orange", lw=2,
+                label=f"mean of the last {smooth} points")
         ax.legend()
     ax.xaxis.set_major_formatter(FuncFormatter(_words_axis))
     ax.set_xlabel("words processed")

@@ -224,7 +224,9 @@ def query(model, topn, limit):
 @click.option("--top", type=click.IntRange(min=5), default=300, show_default=True,
               help="Number of most frequent words on the map.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Projection seed.")
-def plot(model, kind, output, method, top, seed):
+@click.option("--smooth", type=click.IntRange(min=0), default=0,
+              help="For --kind loss: also draw the mean of the last N points.")
+def plot(model, kind, output, method, top, seed, smooth):
     """Plot the loss curve or a 2-D map of the most frequent words (PNG)."""
     from embed import modeldir, plots
 
@@ -239,7 +241,7 @@ def plot(model, kind, output, method, top, seed):
         title = "Training loss" + (
             f" — {s.get('model', '')} dim {s.get('dim', '?')} window {s.get('window', '?')}"
             if s else "")
-        plots.plot_loss(files.history, output, title=title)
+        plots.plot_loss(files.history, output, title=title, smooth=smooth)
     else:
         kv = _load(model, limit=top)
         plots.plot_words(kv.words, kv.vectors, output, method=method, seed=seed)

@@ -38,7 +38,7 @@ def test_word_map_png(tmp_path):
 def test_loss_png(tmp_path):
     words = np.arange(1, 101) * 10_000
     history = np.column_stack([words, 3 + np.exp(-words / 2e5) + 0.01 * np.sin(words)])
-    plot_loss(history, tmp_path / "loss.png", title="test")
+    plot_loss(history, tmp_path / "loss.png", title="test", smooth=10)
     image = mpimg.imread(tmp_path / "loss.png")
     assert image.shape[1] > image.shape[0] > 400 and image.std() > 0.01
 

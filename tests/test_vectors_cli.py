@@ -145,7 +145,7 @@ def test_evaluate_json_and_text(model, tmp_path):
 
 
 def test_plot_commands(model, tmp_path, capsys):
-    run("plot", model, "--kind", "loss", "-o", tmp_path / "loss.png")
+    run("plot", model, "--kind", "loss", "-o", tmp_path / "loss.png", "--smooth", "5")
     run("plot", model, "--kind", "words", "--method", "pca", "--top", "10",
         "-o", tmp_path / "words.png")
     for name in ("loss.png", "words.png"):

@@ -138,6 +138,19 @@ class KeyedVectors:
     def dim(self) -> int:
         return self.vectors.shape[1]
 
+    # gensim's names, for code written against gensim's KeyedVectors
+    @property
+    def index_to_key(self) -> list[str]:
+        return self.words
+
+    @property
+    def key_to_index(self) -> dict[str, int]:
+        return self.index
+
+    @property
+    def vector_size(self) -> int:
+        return self.dim
+
     @property
     def normed(self) -> np.ndarray:
         """[n, dim] float32 rows scaled to unit length (all-zero rows stay zero)."""

@@ -49,7 +49,7 @@ def test_queries_equal_gensim(pair):
 
 def test_batch_equals_single_queries(pair):
     kv, g = pair
-    queries = ["w0", "w17", "paris", "w299", "w17"]
+    queries = ["w0", "w17", "paris", "w299", "w17"] + [f"w{i}" for i in range(100, 140, 2)]
     batch = kv.most_similar_batch(queries, topn=6)
     for q, answer in zip(queries, batch):
         _same(answer, g.most_similar(q, topn=6))
@@ -67,6 +67,7 @@ def test_unknown_word_names_close_words(pair):
     with pytest.raises(EmbedError, match="'cafe' is not in the vocabulary.*café"):
         kv.similarity("cafe", "w1")
     assert "paris" in kv and "nope" not in kv and kv.index["w3"] == 3
+    assert kv.index_to_key is kv.words and kv.key_to_index is kv.index and kv.vector_size == 12
 
 
 @pytest.mark.parametrize("binary", [False, True])

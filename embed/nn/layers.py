@@ -225,11 +225,13 @@ def _window_sum(a, axis, n, before):
     """Σ a[j] over the window j ∈ [i - before, i - before + n - 1] along `axis`, zero-padded."""
     pad = [(0, 0)] * a.ndim
     pad[axis] = (before, n - 1 - before)
-    c = np.cumsum(np.pad(a, pad), axis=axis)
+    # Prefix sums in float64: differences of long float32 running sums would lose digits.
+    c = np.cumsum(np.pad(a, pad), axis=axis, dtype=np.float64)
     zero = np.zeros_like(np.take(c, [0], axis=axis))
     c = np.concatenate([zero, c], axis=axis)
     size = a.shape[axis]
-    return np.take(c, np.arange(n, n + size), axis=axis) - np.take(c, np.arange(size), axis=axis)
+    out = np.take(c, np.arange(n, n + size), axis=axis) - np.take(c, np.arange(size), axis=axis)
+    return out.astype(a.dtype, copy=False)
 
 
 class LRN(Layer):
@@ -241,7 +243,8 @@ class LRN(Layer):
     N = n; input [batch, channels, ...]. `mode="within"`: the window is the n × n (or n, for 1-D)
     spatial neighbourhood inside the same channel, N = n ** spatial_dims; input
     [batch, channels, length] or [batch, channels, height, width]. Windows are zero-padded at the
-    edges and centred (half = n // 2 before the position).
+    edges and centred (half = n // 2 before the position). Defaults alpha=1e-4, k=1, beta=0.75,
+    n=5 are the Keras layer's.
     """
 
     def __init__(self, alpha=1e-4, k=1.0, beta=0.75, n=5, mode="across"):

@@ -185,6 +185,10 @@ def test_gensim_trained_model_dir(tmp_path):
     assert kv.words == words and "UNK" not in kv
     _same(kv.most_similar("a1", topn=5), model.wv.most_similar("a1", topn=5))
     assert kv.most_similar("a1", topn=3)[0][0].startswith("a")  # topics are learnt
+    model.save(str(tmp_path / "w2v.model"))  # a whole gensim model: its .wv is read
+    whole = load_vectors(tmp_path / "w2v.model")
+    assert whole.words == words
+    np.testing.assert_array_equal(whole.vectors, model.wv.vectors)
     settings = tmp_path / "m" / "settings.json"
     settings.write_text(json.dumps({"dim": 16, "keep_unk": True}))
     kv = load_vectors(tmp_path / "m")

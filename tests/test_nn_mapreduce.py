@@ -73,3 +73,27 @@ def test_model_gradients_equal_one_full_pass():
     emb.forward(ids)
     emb.backward(np.ones((50, 2, 3)) / 50)
     np.testing.assert_allclose(gs.to_dense((9, 3)), emb.grads()[0].to_dense((9, 3)), atol=1e-14)
+
+
+def test_trainer_with_parallel_gradients_matches_serial_training():
+    from embed.nn.optimizers import Adam
+    from embed.nn.training import Trainer
+
+    X, Y, _, _ = _data(m=64)
+
+    def net():
+        return L.Sequential([L.Dense(7, 6, seed=0, dtype=np.float64), L.Tanh(),
+                             L.Dense(6, 4, seed=1, dtype=np.float64)])
+
+    serial = Trainer(net(), softmax_cross_entropy, Adam(0.01))
+    model = net()
+    pg = mr.ParallelGradients(model, softmax_cross_entropy, n_chunks=3, n_workers=2)
+    par = Trainer(model, softmax_cross_entropy, Adam(0.01), parallel=pg)
+    c1 = serial.fit(X, Y, epochs=3, batch_size=16, seed=0)
+    c2 = par.fit(X, Y, epochs=3, batch_size=16, seed=0)
+    pg.close()
+    np.testing.assert_allclose(c1, c2, rtol=1e-10)
+    for a, b in zip(serial.model.params(), par.model.params()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError):
+        mr.ParallelGradients(L.Sequential([L.Dense(2, 2), L.BatchNorm(2)]), softmax_cross_entropy)

@@ -13,7 +13,8 @@ Three ways, all giving the same numbers:
   writing a private gradient buffer, reduced at the end;
 - `map_reduce(grad_fn, X, Y, n_chunks, n_workers)`: a thread pool over chunks for any gradient
   function that releases the GIL (numba `nogil` kernels, numpy's BLAS calls); `model_gradients`
-  uses it for a whole `Sequential` model, each thread with its own replica sharing the weights.
+  and `ParallelGradients` use it for a whole `Sequential` model, each thread with its own replica
+  sharing the weights (`Trainer(..., parallel=ParallelGradients(...))` trains with it).
 """
 from __future__ import annotations
 
@@ -163,25 +164,60 @@ def map_reduce(grad_fn, X, Y, n_chunks=2, n_workers=2, pool=None):
     return _run_chunks(chunk, chunk_bounds(len(X), n_chunks), n_workers, pool)
 
 
-def model_gradients(model, loss, X, Y, n_chunks=2, n_workers=2, pool=None):
-    """Gradient of the batch-mean cost of a model, by chunks in parallel threads.
+def _layers(model):
+    yield model
+    for child in getattr(model, "layers", ()):
+        yield from _layers(child)
+    if hasattr(model, "block"):
+        yield from _layers(model.block)
 
-    Each chunk runs forward/backward on its own replica of `model` (layers and caches copied,
-    parameter arrays shared), with `loss(output, target) -> (mean cost, dout)`. Returns
-    (cost, [gradients in model.params() order]) equal to one forward/backward on the whole batch.
+
+class ParallelGradients:
+    """Map-reduce gradients of a model's batch-mean cost, reusable across steps.
+
+    Keeps one replica of `model` per chunk (layers and caches copied, parameter arrays shared, so
+    optimizer updates to the model are seen by every replica) and one thread pool.
+    `pg(X, Y)` -> (cost, [gradients in model.params() order]), equal to one forward/backward of
+    the whole batch within float rounding. Parameters must be updated in place (as every
+    `embed.nn` optimizer does); replacing a parameter array needs a new ParallelGradients.
+    Models with BatchNorm are refused: its batch statistics couple the chunks.
     """
-    m = len(X)
-    bounds = chunk_bounds(m, n_chunks)
-    shared = {id(p): p for p in model.params()}
-    replicas = [copy.deepcopy(model, memo=dict(shared)) for _ in range(len(bounds) - 1)]
-    lo_to_replica = {int(lo): r for lo, r in zip(bounds[:-1], replicas)}
 
-    def chunk(lo, hi):
-        rep = lo_to_replica[int(lo)]
-        cost, dout = loss(rep.forward(X[lo:hi]), Y[lo:hi])
-        rep.backward(dout)
-        w = (hi - lo) / m  # chunk mean → share of the batch mean
-        return (w * cost, *(_scaled(g, w) for g in rep.grads()))
+    def __init__(self, model, loss, n_chunks=2, n_workers=2):
+        from .layers import BatchNorm
 
-    cost, grads = _run_chunks(chunk, bounds, n_workers, pool)
-    return cost, grads
+        if any(isinstance(layer, BatchNorm) for layer in _layers(model)):
+            raise ValueError("map-reduce gradients need examples that do not interact; "
+                             "BatchNorm's batch statistics couple the chunks")
+        self.model, self.loss = model, loss
+        self.n_chunks, self.n_workers = int(n_chunks), int(n_workers)
+        shared = {id(p): p for p in model.params()}
+        self.replicas = [copy.deepcopy(model, memo=dict(shared)) for _ in range(self.n_chunks)]
+        self.pool = ThreadPoolExecutor(self.n_workers)
+
+    def __call__(self, X, Y):
+        m = len(X)
+        bounds = chunk_bounds(m, self.n_chunks)
+        replica = {int(lo): r for lo, r in zip(bounds[:-1], self.replicas)}
+
+        def chunk(lo, hi):
+            rep = replica[int(lo)]
+            cost, dout = self.loss(rep.forward(X[lo:hi]), Y[lo:hi])
+            rep.backward(dout)
+            w = (hi - lo) / m  # chunk mean → its share of the batch mean
+            return (w * cost, *(_scaled(g, w) for g in rep.grads()))
+
+        return _run_chunks(chunk, bounds, self.n_workers, self.pool)
+
+    def close(self):
+        self.pool.shutdown()
+
+
+def model_gradients(model, loss, X, Y, n_chunks=2, n_workers=2):
+    """One-off `ParallelGradients(model, loss, n_chunks, n_workers)(X, Y)`: the gradient of the
+    batch-mean cost of a model, by chunks in parallel threads."""
+    pg = ParallelGradients(model, loss, n_chunks, n_workers)
+    try:
+        return pg(X, Y)
+    finally:
+        pg.close()

@@ -80,10 +80,14 @@ class Trainer:
     l1, l2: penalty strengths on the weight matrices (parameters with ≥ 2 dimensions and dense
     gradients — biases, BatchNorm γ/β and row-sparse embedding tables are not penalised).
     schedule: optional learning-rate schedule, consulted before every update.
+    parallel: optional `mapreduce.ParallelGradients` for this model and loss; each batch's
+    gradient is then computed by chunks in parallel threads (same result, map-reduce).
     """
 
-    def __init__(self, model, loss, optimizer, schedule=None, l1=0.0, l2=0.0, monitor=None):
+    def __init__(self, model, loss, optimizer, schedule=None, l1=0.0, l2=0.0, monitor=None,
+                 parallel=None):
         self.model, self.loss, self.optimizer, self.schedule = model, loss, optimizer, schedule
+        self.parallel = parallel
         self.l1, self.l2 = float(l1), float(l2)
         self.monitor = monitor if monitor is not None else ConvergenceMonitor()
         self.updates = 0
@@ -91,10 +95,14 @@ class Trainer:
     def step(self, x, y) -> float:
         """One update on the batch (x, y); returns its cost (penalties included)."""
         self.model.train()
-        out = self.model.forward(x)
-        cost, dout = self.loss(out, y)
-        self.model.backward(dout)
-        params, grads = self.model.params(), list(self.model.grads())
+        if self.parallel is not None:
+            cost, grads = self.parallel(x, y)
+        else:
+            out = self.model.forward(x)
+            cost, dout = self.loss(out, y)
+            self.model.backward(dout)
+            grads = list(self.model.grads())
+        params = self.model.params()
         if self.l1 or self.l2:
             for i, (p, g) in enumerate(zip(params, grads)):
                 if p.ndim < 2 or isinstance(g, SparseGrad) or g is None:

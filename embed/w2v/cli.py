@@ -61,6 +61,9 @@ def _neighbours(model, topn: int = 5) -> list[str]:
 @click.option("--kernel", type=click.Choice(["batched", "classic"]), default="batched",
               show_default=True, help="batched: shared negatives (fast); classic: word2vec.c's "
                                       "one-pair-at-a-time update.")
+@click.option("--loss", type=click.Choice(["negative", "softmax"]), default="negative",
+              show_default=True, help="softmax: full-softmax cross-check (vocabularies of at "
+                                      "most 5,000 words, slow).")
 @click.option("--keep-unk", is_flag=True, help="Train UNK as a token instead of dropping it.")
 @click.option("--data-dir", default=None, help="Where text8 and caches go [./data].")
 @click.option("-o", "--output", "out", default=None,
@@ -70,7 +73,7 @@ def _neighbours(model, topn: int = 5) -> list[str]:
               help="With --resume: keep training the model's vocabulary on this new text.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no neighbours.")
 def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha, lr_schedule,
-          vocab_size, min_count, threads, seed, optimizer, kernel, keep_unk, data_dir, out,
+          vocab_size, min_count, threads, seed, optimizer, kernel, loss, keep_unk, data_dir, out,
           resume, new_corpus, quiet):
     """Train skip-gram or CBOW word vectors on CORPUS (default: text8, downloaded on first use).
 
@@ -108,7 +111,7 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         kwargs = dict(vocab=vocab, model=model, dim=dim, window=window, negative=negative,
                       sample=sample, epochs=epochs, alpha=alpha, min_alpha=min_alpha, seed=seed,
                       optimizer=optimizer, kernel=kernel, keep_unk=keep_unk,
-                      lr_schedule=lr_schedule)
+                      lr_schedule=lr_schedule, loss=loss)
         source = corpus if corpus is not None else "text8"
         extra = {"corpus": str(Path(source).resolve()) if Path(source).exists() else str(source),
                  "vocab_size": vocab_size, "min_count": min_count}

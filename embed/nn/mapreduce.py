@@ -39,6 +39,7 @@ def _softmax_grad_chunk(X, Y, W, b, lo, hi, gW, gb):
     summed cost of those rows."""
     D, C = W.shape
     z = np.empty(C)
+    d = np.empty(C)
     loss = 0.0
     for i in range(lo, hi):
         for c in range(C):
@@ -58,13 +59,14 @@ def _softmax_grad_chunk(X, Y, W, b, lo, hi, gW, gb):
             ysum += Y[i, c]
         log_s = np.log(s)
         for c in range(C):
-            p = z[c] / s
             if Y[i, c] != 0.0:
                 loss -= Y[i, c] * (np.log(z[c]) - log_s)
-            d = p * ysum - Y[i, c]
-            gb[c] += d
-            for j in range(D):
-                gW[j, c] += X[i, j] * d
+            d[c] = z[c] / s * ysum - Y[i, c]   # d cost / d logit
+            gb[c] += d[c]
+        for j in range(D):  # row j of gW is contiguous: walk it in the inner loop
+            xij = X[i, j]
+            for c in range(C):
+                gW[j, c] += xij * d[c]
     return loss
 
 

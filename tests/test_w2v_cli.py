@@ -34,7 +34,7 @@ def test_train_end_to_end_then_resume_on_new_text(tmp_path, capsys):
     assert code == 0, err
     again = load(tmp_path / "m")
     assert again.vocab == model.vocab and not np.array_equal(again.vectors, model.vectors)
-    assert again.settings["corpus"] == str(more)
+    assert again.settings["corpus"] == str(more.resolve())
 
 
 def test_train_prints_neighbours_and_defaults_the_output_dir(tmp_path, capsys, monkeypatch):

@@ -100,10 +100,20 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         if source is None:
             raise EmbedError(f"{resume} does not say which corpus it was trained on; "
                              "give it with --corpus")
-        _, ids = load_corpus(source, vocab=previous.vocab, data_dir=data_dir, progress=progress)
+        ids = None
+        if new_corpus is None and "vocab_size" in previous.settings:
+            # the original corpus: its cached encoding, if the vocabulary still matches
+            vocab, ids = load_corpus(source, vocab_size=int(previous.settings["vocab_size"]),
+                                     min_count=int(previous.settings.get("min_count", 1)),
+                                     data_dir=data_dir, progress=progress)
+            if vocab != previous.vocab:
+                ids = None
+        if ids is None:
+            _, ids = load_corpus(source, vocab=previous.vocab, data_dir=data_dir,
+                                 progress=progress)
         out_dir = Path(out) if out is not None else Path(resume)
         kwargs = dict(resume=previous)
-        extra = {"corpus": str(source)}
+        extra = {"corpus": str(Path(source).resolve()) if Path(source).exists() else str(source)}
     else:
         vocab, ids = load_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
                                  data_dir=data_dir, progress=progress)

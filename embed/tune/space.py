@@ -59,7 +59,9 @@ class Param:
     def from_unit(self, u: float):
         u = float(np.clip(u, 0.0, 1.0))
         lo, hi = self.low, self.high
-        if self.log:
+        if u in (0.0, 1.0):  # the ends exactly, not exp(log(high)) = high - 1 ulp
+            v = lo if u == 0.0 else hi
+        elif self.log:
             v = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
         else:
             v = lo + u * (hi - lo)

@@ -207,7 +207,7 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
                 raise EmbedError(f"{out} holds a search with a different {key} "
                                  f"({previous.get(key)!r}, now {value!r}); resume it with the "
                                  f"same options or choose another -o")
-    elif log.path.is_file() and log.path.stat().st_size > 0:
+    elif not resume and log.path.is_file() and log.path.stat().st_size > 0:
         raise EmbedError(f"{out} already holds trials: add --resume to continue that search, "
                          f"or choose another -o")
     out.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,8 @@ def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | o
         y = np.array([s if s is not None else np.nan for _, s in pts], dtype=float)
         ax.scatter(x[ok], y[ok], s=18, color=c, alpha=0.55)
         if (~ok).any():
-            ax.scatter(x[~ok], np.full((~ok).sum(), floor), marker="x", color=c, s=30)
+            ax.scatter(x[~ok], np.full((~ok).sum(), floor), marker="x", color=c, s=30,
+                       label=f"{label}: {(~ok).sum()} failed")
         if maximize:
             best = np.fmax.accumulate(np.where(ok, y, -np.inf))
         else:
@@ -51,7 +52,7 @@ def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | o
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right" if maximize else "upper right", fontsize=9)
+    ax.legend(loc="best", fontsize=9)
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")

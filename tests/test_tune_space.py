@@ -70,6 +70,7 @@ def test_unit_interval_round_trip():
     ('dim = { type = "int", low = 1.5, high = 3 }', "integer low and high"),
     ('model = { choices = ["cbow", "cbow"] }', "repeat"),
     ('dim = { low = "a", high = 3 }', "finite numbers"),
+    ('model = { choices = [[1, 2], 3] }', "strings, numbers"),
     ('epochs = 3', "nothing to search"),
     ('dim = { low = 50, high = ', "not valid TOML"),
 ])

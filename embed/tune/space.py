@@ -185,6 +185,8 @@ def parse_param(name: str, spec: Any, source: str = "search space") -> Param | N
         choices = spec.get("choices")
         if not isinstance(choices, (list, tuple)) or not choices:
             raise EmbedError(f"{where}: choices must be a non-empty list")
+        if not all(isinstance(c, (str, int, float, bool)) for c in choices):
+            raise EmbedError(f"{where}: choices must be strings, numbers or true/false")
         if set(spec) - {"type", "choices"}:
             raise EmbedError(f"{where}: a choice parameter takes only 'choices'")
         if len({json.dumps(c, sort_keys=True) for c in choices}) != len(choices):

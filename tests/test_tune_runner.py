@@ -133,3 +133,9 @@ def test_a_worker_that_dies_is_a_failed_trial_and_the_pool_restarts(tmp_path):
     lost = [r for r in records if r["status"] == "failed"]
     assert lost and all(r["settings"]["m"] == "bad" and "worker lost" in r["error"] for r in lost)
     assert sum(r["status"] == "ok" for r in records) == 6 - len(lost)
+
+
+def test_resuming_trials_from_another_space_is_an_error(tmp_path):
+    TrialLog(tmp_path).append({"trial": 0, "status": "ok", "score": 1.0, "settings": {"y": 1.0}})
+    with pytest.raises(EmbedError, match="no 'x' setting"):
+        search(tmp_path, "random", LocalExecutor(1), 3)

@@ -124,3 +124,21 @@ def test_unknown_strategy_and_bad_evolution_settings():
         make_strategy("annealing", SPACE)
     with pytest.raises(EmbedError, match="replaces"):
         EvolutionSearch(SPACE, population=4, replace=4)
+
+
+@pytest.mark.parametrize("name", ["random", "grid", "bayes", "evolution"])
+def test_a_rebuilt_strategy_told_the_finished_trials_never_repeats_them(name):
+    first = make_strategy(name, SPACE, seed=5, budget=24, **fast(name))
+    run(first, QUAD, 12)
+    again = make_strategy(name, SPACE, seed=5, budget=24, **fast(name))
+    for s, y in first.observed:
+        again.tell(s, y)
+    done = {SPACE.key(s) for s, _ in first.observed}
+    new = []
+    while len(new) < 12:
+        s = again.ask()
+        if s is None:
+            break
+        again.tell(s, QUAD(s))
+        new.append(SPACE.key(s))
+    assert len(new) == 12 and not done & set(new) and len(set(new)) == 12

@@ -48,13 +48,17 @@ def run_search(strategy: Strategy, objective: Callable, executor, log: TrialLog,
     running trials are cancelled; everything recorded so far stays on disk.
     """
     fixed = dict(fixed or {})
-    records = log.read()
-    for r in records:
-        strategy.tell(r["settings"], r["score"] if r["status"] == "ok" else None)
-    next_trial = max((int(r.get("trial", -1)) for r in records), default=-1) + 1
     running: dict = {}  # future -> (trial number, settings, submitted at)
     cancelled = True
     try:
+        records = log.read()
+        for r in records:
+            missing = [n for n in strategy.space.names if n not in r["settings"]]
+            if missing:
+                raise EmbedError(f"{log.path}: trial {r.get('trial')} has no {missing[0]!r} "
+                                 f"setting; it belongs to a search over another space")
+            strategy.tell(r["settings"], r["score"] if r["status"] == "ok" else None)
+        next_trial = max((int(r.get("trial", -1)) for r in records), default=-1) + 1
         while True:
             while (len(running) < executor.capacity and len(records) + len(running) < n_trials):
                 proposal = strategy.ask()

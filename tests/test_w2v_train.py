@@ -115,7 +115,7 @@ def test_layered_optimizers_train(corpus, optimizer, schedule):
     m = train(ids[:8_000], vocab, optimizer=optimizer, lr_schedule=schedule,
               **{**SMALL, "epochs": 2})
     assert m.history[-1, 1] < m.history[0, 1]
-    assert topic_margin(m) > 0.05
+    assert topic_margin(m) > 0.3
 
 
 def test_full_softmax_cross_check_learns_the_same_structure(corpus):

@@ -16,17 +16,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from embed.w2v.sampling import subsample, xorshift
+from embed.w2v.sampling import below, subsample, xorshift
 
 
 @njit(cache=True, nogil=True)
 def _negatives(table, w, negative, state, out_row):
-    tsize = np.uint64(table.shape[0])
+    tsize = table.shape[0]
     for j in range(negative):
         t = w
         for _ in range(8):
             state = xorshift(state)
-            t = table[(state >> np.uint64(16)) % tsize]
+            t = table[below(state, tsize)]
             if t != w:
                 break
         out_row[1 + j] = t
@@ -38,12 +38,11 @@ def skipgram_examples(ids, keep, table, window, negative, keep_unk, seed, buf, i
     """Fill inputs int32 [>= 2*window*n] and targets int32 [same, 1+negative]; return rows."""
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
-    uwin = np.uint64(window)
     r = 0
     for i in range(n):
         w = buf[i]
         state = xorshift(state)
-        reach = window - np.int64(state % uwin)
+        reach = window - below(state, window)
         r0 = r
         for j in range(max(0, i - reach), min(n, i + reach + 1)):
             if j != i:
@@ -65,13 +64,12 @@ def cbow_examples(ids, keep, table, window, negative, keep_unk, seed, buf, ctx, 
     int32 [>= n, 1+negative]; return (rows, context entries)."""
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
-    uwin = np.uint64(window)
     r = 0
     e = 0
     for i in range(n):
         w = buf[i]
         state = xorshift(state)
-        reach = window - np.int64(state % uwin)
+        reach = window - below(state, window)
         e0 = e
         for j in range(max(0, i - reach), min(n, i + reach + 1)):
             if j != i:

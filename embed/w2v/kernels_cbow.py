@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from embed.w2v.kernel_math import logistic_loss, sigmoid
-from embed.w2v.sampling import subsample, xorshift
+from embed.w2v.sampling import below, subsample, xorshift
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
@@ -101,8 +101,7 @@ def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep
     """
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
-    tsize = np.uint64(table.shape[0])
-    uwin = np.uint64(window)
+    tsize = table.shape[0]
     loss = 0.0
     nloss = 0
     i0 = 0
@@ -111,7 +110,7 @@ def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep
         for b in range(gsz):
             i = i0 + b
             state = xorshift(state)
-            reach = window - np.int64(state % uwin)
+            reach = window - below(state, window)
             lo = max(0, i - reach)
             hi = min(n, i + reach + 1)
             m = 0
@@ -123,7 +122,7 @@ def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep
             centres[b] = buf[i]
         for j in range(negative):
             state = xorshift(state)
-            negs[j] = table[(state >> np.uint64(16)) % tsize]
+            negs[j] = table[below(state, tsize)]
         want = loss_every > 0 and (i0 // group) % loss_every == 0
         loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, negative, alpha, h, dh, g,
                            want)

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from embed.w2v.kernel_math import logistic_loss, sigmoid
-from embed.w2v.sampling import subsample, xorshift
+from embed.w2v.sampling import below, subsample, xorshift
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
@@ -26,14 +26,13 @@ def train_sg_classic_chunk(syn0, syn1, ids, keep, table, window, negative, alpha
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
     dim = syn0.shape[1]
-    tsize = np.uint64(table.shape[0])
-    uwin = np.uint64(window)
+    tsize = table.shape[0]
     loss = 0.0
     nloss = 0
     for i in range(n):
         w = buf[i]
         state = xorshift(state)
-        reach = window - np.int64(state % uwin)
+        reach = window - below(state, window)
         want = loss_every > 0 and i % loss_every == 0
         for j in range(max(0, i - reach), min(n, i + reach + 1)):
             if j == i:
@@ -47,7 +46,7 @@ def train_sg_classic_chunk(syn0, syn1, ids, keep, table, window, negative, alpha
                     label = _ONE
                 else:
                     state = xorshift(state)
-                    r = table[(state >> np.uint64(16)) % tsize]
+                    r = table[below(state, tsize)]
                     if r == w:
                         continue
                     label = _ZERO
@@ -76,14 +75,13 @@ def train_cbow_classic_chunk(syn0, syn1, ids, keep, table, window, negative, alp
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
     dim = syn0.shape[1]
-    tsize = np.uint64(table.shape[0])
-    uwin = np.uint64(window)
+    tsize = table.shape[0]
     loss = 0.0
     nloss = 0
     for i in range(n):
         w = buf[i]
         state = xorshift(state)
-        reach = window - np.int64(state % uwin)
+        reach = window - below(state, window)
         lo = max(0, i - reach)
         hi = min(n, i + reach + 1)
         cw = hi - lo - 1
@@ -107,7 +105,7 @@ def train_cbow_classic_chunk(syn0, syn1, ids, keep, table, window, negative, alp
                 label = _ONE
             else:
                 state = xorshift(state)
-                r = table[(state >> np.uint64(16)) % tsize]
+                r = table[below(state, tsize)]
                 if r == w:
                     continue
                 label = _ZERO

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from embed.w2v.kernel_math import logistic_loss, sigmoid
-from embed.w2v.sampling import subsample, xorshift
+from embed.w2v.sampling import below, subsample, xorshift
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
@@ -78,14 +78,13 @@ def train_sg_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_u
     """
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
-    tsize = np.uint64(table.shape[0])
-    uwin = np.uint64(window)
+    tsize = table.shape[0]
     loss = 0.0
     nloss = 0
     for i in range(n):
         w = buf[i]
         state = xorshift(state)
-        reach = window - np.int64(state % uwin)
+        reach = window - below(state, window)
         lo = max(0, i - reach)
         hi = min(n, i + reach + 1)
         m = 0
@@ -99,7 +98,7 @@ def train_sg_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_u
         nt = 1
         for _ in range(negative):
             state = xorshift(state)
-            t = table[(state >> np.uint64(16)) % tsize]
+            t = table[below(state, tsize)]
             if t != w:
                 targets[nt] = t
                 nt += 1

@@ -74,6 +74,7 @@ def keep_probabilities(counts: np.ndarray, sample: float, keep_unk: bool = False
 _S13 = np.uint64(13)
 _S7 = np.uint64(7)
 _S17 = np.uint64(17)
+_S32 = np.uint64(32)
 _S40 = np.uint64(40)
 _INV24 = np.float32(1.0 / 16777216.0)
 
@@ -91,6 +92,13 @@ def xorshift(state):
 def uniform(state):
     """float32 in [0, 1) from the top 24 bits of a state."""
     return np.float32(state >> _S40) * _INV24
+
+
+@njit(cache=True, nogil=True, inline="always")
+def below(state, n):
+    """An int in [0, n) from the top 32 bits of a state, by multiply-shift (Lemire 2019): no
+    64-bit division, which costs more than the generator itself. ``n`` < 2**32."""
+    return np.int64(((state >> _S32) * np.uint64(n)) >> _S32)
 
 
 def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
@@ -129,8 +137,8 @@ def subsample(ids, keep, keep_unk, state, out):
 @njit(cache=True, nogil=True)
 def draw_negatives(table, k, state, out):
     """Fill ``out[:k]`` with ids drawn from the negative table; return the state."""
-    size = np.uint64(table.shape[0])
+    size = table.shape[0]
     for j in range(k):
         state = xorshift(state)
-        out[j] = table[(state >> np.uint64(16)) % size]
+        out[j] = table[below(state, size)]
     return state

@@ -50,19 +50,19 @@ def gensim_model(vocab, sentences, model: str, epochs: int, alpha: float, thread
                  min_count=1, workers=threads, seed=seed, epochs=epochs)
     m.build_vocab_from_freq({w: int(c) for w, c in zip(vocab.words[1:], vocab.counts[1:])},
                             corpus_count=len(sentences))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     m.train(sentences, total_examples=len(sentences), epochs=epochs)
-    return m.wv, time.perf_counter() - t
+    return m.wv, (time.perf_counter() - t, time.process_time() - c)
 
 
 def our_model(vocab, ids, model: str, epochs: int, alpha: float, threads: int, kernel: str,
               seed: int = 1):
     from embed.w2v.train import train
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     m = train(ids, vocab, model=model, epochs=epochs, alpha=alpha, threads=threads, seed=seed,
               kernel=kernel, **SETTINGS)
-    dt = time.perf_counter() - t
+    dt = (time.perf_counter() - t, time.process_time() - c)
     from gensim.models import KeyedVectors
 
     kv = KeyedVectors(vector_size=m.dim)
@@ -101,18 +101,22 @@ def main(argv=None):
     for m in models:
         our_model(vocab, ids[:50_000], m, 1, None, args.threads, args.kernel)
 
-    speed = {}
+    speed, cpu = {}, {}
     if args.only != "quality":
         for m in models:
-            ours, theirs = [], []
+            ours, theirs, ours_cpu, theirs_cpu = [], [], [], []
             for r in range(args.runs):
-                _, t = our_model(vocab, ids, m, 1, 0.025, args.threads, args.kernel)
+                _, (t, c) = our_model(vocab, ids, m, 1, 0.025, args.threads, args.kernel)
                 ours.append(len(ids) / t)
-                _, t = gensim_model(vocab, sentences, m, 1, 0.025, args.threads)
+                ours_cpu.append(len(ids) / c)
+                _, (t, c) = gensim_model(vocab, sentences, m, 1, 0.025, args.threads)
                 theirs.append(len(ids) / t)
-                print(f"  {m} run {r + 1}: ours {ours[-1]:,.0f} w/s, gensim {theirs[-1]:,.0f} w/s",
+                theirs_cpu.append(len(ids) / c)
+                print(f"  {m} run {r + 1}: ours {ours[-1]:,.0f} w/s, gensim {theirs[-1]:,.0f} w/s"
+                      f" (per CPU-second: ours {ours_cpu[-1]:,.0f}, gensim {theirs_cpu[-1]:,.0f})",
                       flush=True)
             speed[m] = (statistics.median(ours), statistics.median(theirs))
+            cpu[m] = (statistics.median(ours_cpu), statistics.median(theirs_cpu))
 
     quality = {}
     if args.only != "speed":
@@ -121,7 +125,7 @@ def main(argv=None):
             g = scores(gkv)
             okv, ot = our_model(vocab, ids, m, args.epochs, 0.025, args.threads, args.kernel)
             quality[(m, "same alpha 0.025")] = (scores(okv), g)
-            print(f"  {m} {args.epochs} epochs: ours {ot:.0f} s, gensim {gt:.0f} s", flush=True)
+            print(f"  {m} {args.epochs} epochs: ours {ot[0]:.0f} s, gensim {gt[0]:.0f} s", flush=True)
             if m == "cbow":  # our default (word2vec.c's 0.05) against gensim's (0.025)
                 okv, _ = our_model(vocab, ids, m, args.epochs, None, args.threads, args.kernel)
                 quality[(m, "defaults: ours 0.05, gensim 0.025")] = (scores(okv), g)
@@ -142,6 +146,9 @@ def main(argv=None):
     print(f"\n(speed: corpus words/s, 1 epoch, median of {args.runs} interleaved runs; "
           f"quality: {args.epochs} epochs, gensim's evaluate_word_pairs / "
           f"evaluate_word_analogies)")
+    for m, (o, g) in cpu.items():
+        print(f"{m}: corpus words per CPU-second (all threads), less sensitive to other load: "
+              f"ours {o:,.0f}, gensim {g:,.0f}, ratio {o / g:.2f}x")
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from embed.w2v.kernel_math import logistic_loss, sigmoid
+from embed.w2v.kernel_math import logistic_loss, prefetch_row, sigmoid
 from embed.w2v.sampling import below, subsample, xorshift
 
 _ZERO = np.float32(0.0)
@@ -96,7 +96,9 @@ def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep
     """Train CBOW on one chunk of the id stream (treated as one sentence).
 
     Scratch: buf int32 [n], ctx int32 [group, 2*window], cnt/centres int32 [group],
-    negs int32 [negative], h/dh float32 [group, dim], g float32 [group, 1+negative].
+    negs int32 [2, negative] (this group's negatives and the next group's, drawn one group
+    ahead so their rows can be prefetched), h/dh float32 [group, dim],
+    g float32 [group, 1+negative].
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
     state = np.uint64(seed)
@@ -105,8 +107,24 @@ def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep
     loss = 0.0
     nloss = 0
     i0 = 0
+    cur = 0
+    for j in range(negative):
+        state = xorshift(state)
+        negs[0, j] = table[below(state, tsize)]
     while i0 < n:
         gsz = min(group, n - i0)
+        nxt = 1 - cur
+        for j in range(negative):
+            state = xorshift(state)
+            r = table[below(state, tsize)]
+            negs[nxt, j] = r
+            prefetch_row(syn1, r)
+        for b in range(group):
+            ii = i0 + group + b
+            if ii < n:
+                prefetch_row(syn1, buf[ii])
+                if ii + window < n:
+                    prefetch_row(syn0, buf[ii + window])
         for b in range(gsz):
             i = i0 + b
             state = xorshift(state)
@@ -120,15 +138,13 @@ def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep
                     m += 1
             cnt[b] = m
             centres[b] = buf[i]
-        for j in range(negative):
-            state = xorshift(state)
-            negs[j] = table[below(state, tsize)]
         want = loss_every > 0 and (i0 // group) % loss_every == 0
-        loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, negative, alpha, h, dh, g,
-                           want)
+        loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha, h, dh,
+                           g, want)
         if want:
             for b in range(gsz):
                 if cnt[b] > 0:
                     nloss += 1
         i0 += gsz
+        cur = nxt
     return n, loss, nloss

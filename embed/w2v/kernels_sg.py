@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from embed.w2v.kernel_math import logistic_loss, sigmoid
+from embed.w2v.kernel_math import logistic_loss, prefetch_row, sigmoid
 from embed.w2v.sampling import below, subsample, xorshift
 
 _ZERO = np.float32(0.0)
@@ -66,44 +66,64 @@ def sg_block(syn0, syn1, ctx, m, targets, nt, alpha, g, grad, want_loss):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _draw_targets(syn1, table, w, negative, state, row):
+    """row[0] = w, then up to ``negative`` negatives (a draw equal to w is skipped, as in
+    word2vec), prefetching each output row; return (targets written, state)."""
+    tsize = table.shape[0]
+    row[0] = w
+    prefetch_row(syn1, w)
+    nt = 1
+    for _ in range(negative):
+        state = xorshift(state)
+        t = table[below(state, tsize)]
+        if t != w:
+            row[nt] = t
+            nt += 1
+            prefetch_row(syn1, t)
+    return nt, state
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def train_sg_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_unk, seed,
                    loss_every, buf, ctx, targets, g, grad):
     """Train skip-gram on one chunk of the id stream (treated as one sentence).
 
     ids int32 [n]: raw corpus ids (UNK included); keep float32 [V]: subsampling keep
     probabilities; table int32 [T]: negative table. Scratch: buf int32 [n], ctx int32 [2*window],
-    targets int32 [1+negative], g float32 [2*window, 1+negative], grad float32 [2*window, dim].
+    targets int32 [2, 1+negative] (this centre's targets and the next one's, drawn one word
+    ahead so their rows can be prefetched), g float32 [2*window, 1+negative],
+    grad float32 [2*window, dim].
     The loss is measured on every ``loss_every``-th centre word (0: never).
     Returns (words trained after subsampling, loss sum, number of pairs in the loss sum).
     """
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
-    tsize = table.shape[0]
     loss = 0.0
     nloss = 0
+    if n == 0:
+        return n, loss, nloss
+    cur = 0
+    nt, state = _draw_targets(syn1, table, buf[0], negative, state, targets[0])
     for i in range(n):
-        w = buf[i]
+        nxt = 1 - cur
+        nt_next = 0
+        if i + 1 < n:
+            nt_next, state = _draw_targets(syn1, table, buf[i + 1], negative, state,
+                                           targets[nxt])
+            if i + 1 + window < n:
+                prefetch_row(syn0, buf[i + 1 + window])
         state = xorshift(state)
         reach = window - below(state, window)
-        lo = max(0, i - reach)
-        hi = min(n, i + reach + 1)
         m = 0
-        for j in range(lo, hi):
+        for j in range(max(0, i - reach), min(n, i + reach + 1)):
             if j != i:
                 ctx[m] = buf[j]
                 m += 1
-        if m == 0:
-            continue
-        targets[0] = w
-        nt = 1
-        for _ in range(negative):
-            state = xorshift(state)
-            t = table[below(state, tsize)]
-            if t != w:
-                targets[nt] = t
-                nt += 1
-        want = loss_every > 0 and i % loss_every == 0
-        loss += sg_block(syn0, syn1, ctx, m, targets, nt, alpha, g, grad, want)
-        if want:
-            nloss += m
+        if m > 0:
+            want = loss_every > 0 and i % loss_every == 0
+            loss += sg_block(syn0, syn1, ctx, m, targets[cur], nt, alpha, g, grad, want)
+            if want:
+                nloss += m
+        cur = nxt
+        nt = nt_next
     return n, loss, nloss

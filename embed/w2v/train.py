@@ -203,7 +203,7 @@ def _fused_runner(model: Word2VecModel, keep, table, st: dict):
         if st["model"] == "skipgram":
             from embed.w2v.kernels_sg import train_sg_chunk
             ctx = np.empty(2 * win, np.int32)
-            targets = np.empty(k + 1, np.int32)
+            targets = np.empty((2, k + 1), np.int32)
             g = np.empty((2 * win, k + 1), np.float32)
             grad = np.empty((2 * win, dim), np.float32)
             return lambda ids, a, s: train_sg_chunk(
@@ -214,7 +214,7 @@ def _fused_runner(model: Word2VecModel, keep, table, st: dict):
         ctx = np.empty((G, 2 * win), np.int32)
         cnt = np.empty(G, np.int32)
         centres = np.empty(G, np.int32)
-        negs = np.empty(k, np.int32)
+        negs = np.empty((2, k), np.int32)
         h = np.empty((G, dim), np.float32)
         dh = np.empty((G, dim), np.float32)
         g = np.empty((G, k + 1), np.float32)

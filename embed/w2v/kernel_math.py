@@ -54,8 +54,8 @@ def prefetch_row(typingctx, arr, row):
         start = builder.add(builder.ptrtoint(ary.data, ir.IntType(64)), builder.mul(r, rowbytes))
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
         lines = builder.udiv(builder.add(rowbytes, const(63)), const(64))
         with cgutils.for_range(builder, lines) as loop:
             addr = builder.add(start, builder.mul(loop.index, const(64)))

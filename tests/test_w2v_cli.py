@@ -59,6 +59,8 @@ def test_bad_corpora_are_one_line_errors(tmp_path, capsys, text, message):
     assert not (tmp_path / "m").exists()
 
 
-def test_resume_needs_a_model(tmp_path, capsys):
+def test_resume_needs_a_model_and_keeps_its_settings(tmp_path, capsys):
     code, _, err = run(["train", "--resume", str(tmp_path / "nope")], capsys)
     assert code == 1 and err.startswith("error:")
+    code, _, err = run(["train", "--resume", str(tmp_path / "nope"), "--dim", "5"], capsys)
+    assert code == 1 and "drop --dim" in err

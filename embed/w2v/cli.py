@@ -8,6 +8,11 @@ import click
 
 from embed.errors import EmbedError
 
+# Options fixed by the model being resumed (its settings.json wins).
+SAVED_SETTINGS = ("model", "dim", "window", "negative", "sample", "epochs", "alpha", "min_alpha",
+                  "lr_schedule", "vocab_size", "min_count", "seed", "optimizer", "kernel", "loss",
+                  "keep_unk")
+
 # Vocabulary ranks whose nearest neighbours are shown at the end: frequent, past the stop words.
 SHOWCASE_RANKS = (30, 60, 120, 250, 500)
 
@@ -93,6 +98,12 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
     if new_corpus is not None and resume is None:
         raise EmbedError("--corpus adds new text to a model: use it with --resume MODEL_DIR")
     if resume is not None:
+        ctx = click.get_current_context()
+        given = [f"--{name.replace('_', '-')}" for name in SAVED_SETTINGS
+                 if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+        if given:
+            raise EmbedError(f"--resume trains with the model's saved settings; drop "
+                             f"{', '.join(given)}")
         if corpus is not None and new_corpus is None:
             new_corpus = corpus
         previous = load_model(resume)

@@ -14,7 +14,7 @@ SAVED_SETTINGS = ("model", "dim", "window", "negative", "sample", "epochs", "alp
                   "keep_unk")
 
 # Vocabulary ranks whose nearest neighbours are shown at the end: frequent, past the stop words.
-SHOWCASE_RANKS = (30, 60, 120, 250, 500)
+SHOWCASE_RANKS = (100, 200, 400, 800, 1600)
 
 
 def _corpus_name(corpus) -> str:

@@ -45,6 +45,7 @@ def test_train_prints_neighbours_and_defaults_the_output_dir(tmp_path, capsys, m
     assert code == 0, err
     assert (tmp_path / "runs" / "cbow-t" / "vectors.npy").is_file()
     assert "nearest neighbours:" in out
+    assert len([line for line in out.splitlines() if line.startswith("  ")]) == 5
 
 
 @pytest.mark.parametrize("text,message", [("", "no words"), ("one two", "window"),

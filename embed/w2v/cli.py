@@ -30,10 +30,11 @@ def _neighbours(model, topn: int = 5) -> list[str]:
     wv = model.wv
     lines = []
     start = 0 if model.keep_unk else 1
-    for rank in SHOWCASE_RANKS:
+    ranks = [r for r in SHOWCASE_RANKS if r + start < len(model.vocab)]
+    if len(ranks) < 3:  # a small vocabulary: its most frequent words
+        ranks = list(range(min(5, len(model.vocab) - start)))
+    for rank in ranks:
         idx = rank + start
-        if idx >= len(model.vocab):
-            break
         word = model.vocab.words[idx]
         near = ", ".join(f"{w} ({s:.2f})" for w, s in wv.most_similar(word, topn=topn))
         lines.append(f"  {word}: {near}")

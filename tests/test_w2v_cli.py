@@ -65,3 +65,35 @@ def test_resume_needs_a_model_and_keeps_its_settings(tmp_path, capsys):
     assert code == 1 and err.startswith("error:")
     code, _, err = run(["train", "--resume", str(tmp_path / "nope"), "--dim", "5"], capsys)
     assert code == 1 and "drop --dim" in err
+
+
+def test_a_real_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = tmp_path / "big.txt"
+    corpus.write_text(" ".join(topic_tokens(300_000)))
+    out_dir = tmp_path / "m"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "embed", "train", str(corpus), "-o", str(out_dir), "--dim", "50",
+         "--epochs", "2000", "--threads", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # a shell may start background jobs with SIGINT ignored; Python then never raises
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"w/s, epoch" not in seen and time.monotonic() < deadline:  # training has started
+        piece = os.read(proc.stderr.fileno(), 4096)
+        if not piece:
+            break
+        seen += piece
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    last = err.decode().replace("\r", "\n").strip().splitlines()[-1]
+    assert last.startswith("interrupted: checkpoint saved in") and "--resume" in last
+    model = load(out_dir)
+    assert not model.state["complete"] and model.state["chunk"] + model.state["epoch"] > 0

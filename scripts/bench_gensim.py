@@ -89,6 +89,7 @@ def main(argv=None):
     ap.add_argument("--only", choices=["speed", "quality"])
     ap.add_argument("--models", default="skipgram,cbow")
     ap.add_argument("--kernel", default="batched", choices=["batched", "classic"])
+    ap.add_argument("--seed", type=int, default=1, help="seed for both tools' quality runs")
     args = ap.parse_args(argv)
     logging.getLogger("gensim").setLevel(logging.WARNING)
     models = [m for m in args.models.split(",") if m]
@@ -121,13 +122,16 @@ def main(argv=None):
     quality = {}
     if args.only != "speed":
         for m in models:
-            gkv, gt = gensim_model(vocab, sentences, m, args.epochs, 0.025, args.threads)
+            gkv, gt = gensim_model(vocab, sentences, m, args.epochs, 0.025, args.threads,
+                                   seed=args.seed)
             g = scores(gkv)
-            okv, ot = our_model(vocab, ids, m, args.epochs, 0.025, args.threads, args.kernel)
+            okv, ot = our_model(vocab, ids, m, args.epochs, 0.025, args.threads, args.kernel,
+                                seed=args.seed)
             quality[(m, "same alpha 0.025")] = (scores(okv), g)
             print(f"  {m} {args.epochs} epochs: ours {ot[0]:.0f} s, gensim {gt[0]:.0f} s", flush=True)
             if m == "cbow":  # our default (word2vec.c's 0.05) against gensim's (0.025)
-                okv, _ = our_model(vocab, ids, m, args.epochs, None, args.threads, args.kernel)
+                okv, _ = our_model(vocab, ids, m, args.epochs, None, args.threads, args.kernel,
+                                   seed=args.seed)
                 quality[(m, "defaults: ours 0.05, gensim 0.025")] = (scores(okv), g)
 
     print()

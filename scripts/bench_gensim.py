@@ -128,7 +128,8 @@ def main(argv=None):
             okv, ot = our_model(vocab, ids, m, args.epochs, 0.025, args.threads, args.kernel,
                                 seed=args.seed)
             quality[(m, "same alpha 0.025")] = (scores(okv), g)
-            print(f"  {m} {args.epochs} epochs: ours {ot[0]:.0f} s, gensim {gt[0]:.0f} s", flush=True)
+            print(f"  {m} {args.epochs} epochs: ours {ot[0]:.0f} s, gensim {gt[0]:.0f} s",
+                  flush=True)
             if m == "cbow":  # our default (word2vec.c's 0.05) against gensim's (0.025)
                 okv, _ = our_model(vocab, ids, m, args.epochs, None, args.threads, args.kernel,
                                    seed=args.seed)

@@ -500,8 +500,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
                                      f"{words_done} words (lower --alpha){where}")
                 words_done += raw
                 recent.append((loss_sum, nloss))
-                den = sum(r[1] for r in recent)
-                running = sum(r[0] for r in recent) / den if den else float("nan")
+                running = _running_loss(recent)
                 history.append((hist_base + words_done, running))
                 lr = (layered_trainer.opt.lr if layered and layered_trainer.hyper is not None
                       else plan.alpha(epoch, c))
@@ -531,9 +530,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
                 if isinstance(item, tuple):
                     words_done += item[1]
                     recent.append((item[3], item[4]))
-                    den = sum(r[1] for r in recent)
-                    history.append((hist_base + words_done,
-                                    sum(r[0] for r in recent) / den if den else float("nan")))
+                    history.append((hist_base + words_done, _running_loss(recent)))
         if bar is not None:
             bar.close()
         checkpoint()
@@ -554,6 +551,12 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         if not np.isfinite(w2v.vectors).all():
             raise EmbedError("training diverged: the weights hold NaN/inf (lower --alpha)")
     return w2v
+
+
+def _running_loss(recent) -> float:
+    """Mean loss per example over the recent (loss sum, examples) pairs (NaN if none)."""
+    den = sum(r[1] for r in recent)
+    return sum(r[0] for r in recent) / den if den else float("nan")
 
 
 def _layered_results(trainer: _Layered, ids, plan: _Plan, epoch: int, start: int, state: dict):

@@ -40,7 +40,7 @@ DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}  # word2vec.c's
 # Learning rates that suit each optimizer when --alpha is not given (SGD: word2vec.c's).
 OPTIMIZER_ALPHA = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01, "adadelta": 1.0}
 CHUNK_WORDS = 10_000
-CBOW_GROUP = 3          # consecutive CBOW centre words sharing one set of negatives (see README)
+CBOW_GROUP = 6          # CBOW centre words (one window span apart) sharing one set of negatives
 LOSS_WINDOW = 50        # chunks averaged into the running loss (~500 k words)
 # The fused kernels measure the loss on every LOSS_EVERY-th centre word (group for CBOW): the
 # log/exp per score would otherwise cost about a third of skip-gram's time.

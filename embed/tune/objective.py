@@ -24,9 +24,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from embed.errors import EmbedError
+from embed.nn.losses import negative_sampling_loss
 
 OBJECTIVES = ("analogy+pairs", "analogy", "pairs", "heldout-loss")
 HOLDOUT = 0.05
@@ -129,90 +129,56 @@ def heldout_loss(model, ids: np.ndarray, window: int = EVAL_WINDOW,
     rng = np.random.default_rng(seed)
     negatives = rng.choice(len(counts), size=(len(ids), negative),
                            p=weights / weights.sum()).astype(np.int32)
-    w_in = np.ascontiguousarray(model.vectors, dtype=np.float32)
-    w_out = np.ascontiguousarray(model.output, dtype=np.float32)
+    w_in = np.asarray(model.vectors, dtype=np.float32)
+    w_out = np.asarray(model.output, dtype=np.float32)
     cbow = str(model.settings.get("model", "skipgram")) == "cbow"
-    total, n = (_cbow_loss if cbow else _skipgram_loss)(ids, w_in, w_out, negatives, window)
+    total, n = 0.0, 0
+    # The loss is the network core's own negative-sampling loss, fed in slices so a large
+    # held-out stream never needs all its (input, targets) rows at once.
+    for h, targets in (_cbow_examples if cbow else _skipgram_examples)(ids, w_in, negatives,
+                                                                      window):
+        loss, _, _ = negative_sampling_loss(h, w_out, targets, reduction="sum")
+        total += loss
+        n += len(targets)
     if n == 0:
         raise EmbedError("the held-out text has no word pair inside the vocabulary")
     return float(total / n)
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def _log_sigmoid(x):
-    # Stable on both sides: log(1 / (1 + e^-x)).
-    if x >= 0:
-        return -math.log1p(math.exp(-x))
-    return x - math.log1p(math.exp(x))
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def _skipgram_loss(ids, w_in, w_out, negatives, window):
-    """Sum over (centre, context) pairs of -log s(v.u_ctx) - sum_k log s(-v.u_neg_k)."""
-    n = ids.shape[0]
-    dim = w_in.shape[1]
-    total = 0.0
-    pairs = 0
-    for i in range(n):
-        c = ids[i]
-        if c == 0:
+def _skipgram_examples(ids, w_in, negatives, window, rows=8_192):
+    """Each in-vocabulary (centre, context) pair within ``window``: h = the centre's vector,
+    targets = [context, the centre position's negatives]."""
+    n = len(ids)
+    pos = np.arange(n)
+    for off in range(-window, window + 1):
+        if off == 0:
             continue
-        for j in range(max(0, i - window), min(n, i + window + 1)):
-            o = ids[j]
-            if j == i or o == 0:
-                continue
-            s = 0.0
-            for d in range(dim):
-                s += w_in[c, d] * w_out[o, d]
-            total -= _log_sigmoid(s)
-            for k in range(negatives.shape[1]):
-                neg = negatives[i, k]
-                if neg == o:
-                    continue
-                s = 0.0
-                for d in range(dim):
-                    s += w_in[c, d] * w_out[neg, d]
-                total -= _log_sigmoid(-s)
-            pairs += 1
-    return total, pairs
+        centre = pos[max(0, -off): n - max(0, off)]
+        ctx = centre + off
+        ok = (ids[centre] != 0) & (ids[ctx] != 0)
+        centre, ctx = centre[ok], ctx[ok]
+        for a in range(0, len(centre), rows):
+            c, o = centre[a:a + rows], ctx[a:a + rows]
+            yield w_in[ids[c]], np.column_stack([ids[o], negatives[c]])
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def _cbow_loss(ids, w_in, w_out, negatives, window):
-    """Sum over centre words of -log s(h.u_c) - sum_k log s(-h.u_neg_k), h = mean context."""
-    n = ids.shape[0]
-    dim = w_in.shape[1]
-    h = np.zeros(dim, dtype=np.float32)
-    total = 0.0
-    count = 0
-    for i in range(n):
-        c = ids[i]
-        if c == 0:
-            continue
-        h[:] = 0.0
-        m = 0
-        for j in range(max(0, i - window), min(n, i + window + 1)):
-            o = ids[j]
-            if j == i or o == 0:
-                continue
-            for d in range(dim):
-                h[d] += w_in[o, d]
-            m += 1
-        if m == 0:
-            continue
-        for d in range(dim):
-            h[d] /= m
-        s = 0.0
-        for d in range(dim):
-            s += h[d] * w_out[c, d]
-        total -= _log_sigmoid(s)
-        for k in range(negatives.shape[1]):
-            neg = negatives[i, k]
-            if neg == c:
-                continue
-            s = 0.0
-            for d in range(dim):
-                s += h[d] * w_out[neg, d]
-            total -= _log_sigmoid(-s)
-        count += 1
-    return total, count
+def _cbow_examples(ids, w_in, negatives, window, rows=8_192):
+    """Each in-vocabulary centre word with at least one in-vocabulary neighbour within
+    ``window``: h = the mean of the neighbours' vectors, targets = [centre, its negatives]."""
+    n = len(ids)
+    for a in range(0, n, rows):
+        centre = np.arange(a, min(n, a + rows))
+        h = np.zeros((len(centre), w_in.shape[1]), dtype=np.float64)
+        m = np.zeros(len(centre))
+        for off in range(-window, window + 1):
+            ctx = centre + off
+            inside = (off != 0) & (ctx >= 0) & (ctx < n)
+            ok = np.zeros(len(centre), dtype=bool)
+            ok[inside] = ids[ctx[inside]] != 0
+            h[ok] += w_in[ids[ctx[ok]]]
+            m += ok
+        keep = (ids[centre] != 0) & (m > 0)
+        if keep.any():
+            c = centre[keep]
+            yield ((h[keep] / m[keep, None]).astype(np.float32),
+                   np.column_stack([ids[c], negatives[c]]))

@@ -213,3 +213,16 @@ def test_ctrl_c_mid_download_leaves_only_the_resumable_part(server, tmp_path, mo
     monkeypatch.undo()
     assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
     assert server.requests[-1][1] == "bytes=100-"
+
+
+def test_zip_damaged_inside_is_removed_and_fetched_again(server, tmp_path):
+    good = make_zip()
+    body = bytearray(good)
+    body[len(body) // 4] ^= 0xFF  # inside the compressed data: the archive's directory is intact
+    server.body = bytes(body)
+    with pytest.raises(EmbedError, match="cannot unpack"):
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert list(tmp_path.iterdir()) == []  # no damaged text8.zip left to be reused
+    server.body = good
+    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
+    assert len(server.requests) == 2

@@ -229,12 +229,13 @@ def ensure_text8(data_dir: str | os.PathLike | None = None, url: str | None = No
         download(url, zip_path, expected_size, progress=progress, retries=retries,
                  timeout=timeout)
     try:
-        member = _check_zip(zip_path, url)
+        _unpack(zip_path, _check_zip(zip_path, url), final, url)
     except EmbedError:
+        # A bad archive (even one whose damage only shows while unpacking, e.g. a CRC error)
+        # must not stay under its final name: the next call would reuse it instead of fetching.
         with contextlib.suppress(OSError):
-            zip_path.unlink()  # never keep a bad archive under the final name
+            zip_path.unlink()
         raise
-    _unpack(zip_path, member, final, url)
     if url == TEXT8_URL and final.stat().st_size != TEXT8_BYTES:
         size = final.stat().st_size
         final.unlink()

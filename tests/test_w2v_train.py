@@ -146,3 +146,25 @@ def test_divergence_is_an_error_and_keeps_the_last_good_checkpoint(corpus, tmp_p
     with pytest.raises(EmbedError, match="diverged"):
         train(ids, vocab, out_dir=tmp_path / "m", alpha=1e30, **SMALL)
     assert np.array_equal(load(tmp_path / "m").vectors, good.vectors)
+
+
+def test_resuming_a_damaged_model_is_a_one_line_error(corpus, tmp_path):
+    import json
+
+    vocab, ids = corpus
+    train(ids, vocab, out_dir=tmp_path / "m", **{**SMALL, "epochs": 1})
+    settings = json.loads((tmp_path / "m" / "settings.json").read_text())
+    state = json.loads((tmp_path / "m" / "train_state.json").read_text())
+    cases = [({**settings, "window": "abc"}, state, "window must be an integer"),
+             ({k: v for k, v in settings.items() if k != "dim"}, state, "lack dim"),
+             ({**settings, "chunk_words": 0}, state, "chunk_words"),
+             (settings, [1, 2], "not a JSON object"),
+             (settings, {**state, "complete": False, "epoch": "x"}, "damaged"),
+             (settings, {**state, "complete": False, "epoch": 7}, "does not fit")]
+    for bad_settings, bad_state, message in cases:
+        (tmp_path / "m" / "settings.json").write_text(json.dumps(bad_settings))
+        (tmp_path / "m" / "train_state.json").write_text(json.dumps(bad_state))
+        with pytest.raises(EmbedError, match=message):
+            train(ids, resume=tmp_path / "m", threads=1)
+    with pytest.raises(EmbedError, match="threads"):
+        train(ids, vocab, **{**SMALL, "threads": 0})

@@ -146,6 +146,9 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
                    f", chunk {st.get('chunk', 0)}; continue with: embed train --resume "
                    f"{out_dir}", err=True)
         sys.exit(130)
+    except MemoryError as e:
+        raise EmbedError(f"out of memory: {e} (lower --dim, --negative, --window or "
+                         "--vocab-size)") from None
     click.echo(f"saved {result.settings['model']} model ({len(result.vocab):,} words, dim "
                f"{result.dim}) to {out_dir}")
     if not quiet:

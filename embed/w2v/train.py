@@ -30,7 +30,7 @@ import numpy as np
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 from embed.w2v import sampling
-from embed.w2v.model import Word2VecModel, load_model
+from embed.w2v.model import STATE, Word2VecModel, load_model
 
 MODELS = ("skipgram", "cbow")
 KERNELS = ("batched", "classic")
@@ -99,8 +99,13 @@ def _settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, se
         raise EmbedError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     for name, value, low in (("dim", dim, 1), ("window", window, 1), ("epochs", epochs, 1),
                              ("negative", negative, 1 if loss == "negative" else 0)):
-        if int(value) != value or value < low:
-            raise EmbedError(f"{name} must be an integer >= {low}, got {value}")
+        if not _is_int(value) or value < low:
+            raise EmbedError(f"{name} must be an integer >= {low}, got {value!r}")
+    for name, value in (("alpha", alpha), ("min-alpha", min_alpha), ("sample", sample)):
+        if value is not None and not _is_number(value):
+            raise EmbedError(f"{name} must be a number, got {value!r}")
+    if not _is_int(seed):
+        raise EmbedError(f"seed must be an integer, got {seed!r}")
     if alpha is None:
         alpha = OPTIMIZER_ALPHA.get(optimizer, DEFAULT_ALPHA[model])
     if min_alpha is None:
@@ -116,6 +121,42 @@ def _settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, se
                 min_alpha=float(min_alpha), seed=int(seed), optimizer=optimizer, kernel=kernel,
                 keep_unk=bool(keep_unk), lr_schedule=lr_schedule, loss=loss,
                 chunk_words=CHUNK_WORDS, cbow_group=CBOW_GROUP)
+
+
+def _is_int(value) -> bool:
+    """An integer, or a float with an integer value (100.0 from a search space)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return True
+    return isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _saved_settings(saved: dict, where) -> dict:
+    """The settings of a model being resumed, validated like new ones (a hand-edited or
+    damaged settings.json is a one-line error, not a traceback)."""
+    names = ("model", "dim", "window", "negative", "sample", "epochs", "alpha", "min_alpha",
+             "seed", "optimizer", "kernel", "keep_unk", "lr_schedule", "loss")
+    missing = [k for k in names if k not in saved]
+    if missing:
+        raise EmbedError(f"{where}: the saved settings lack {', '.join(missing)}; "
+                         "it cannot be resumed")
+    try:
+        st = _settings(**{k: saved[k] for k in names})
+    except EmbedError as e:
+        raise EmbedError(f"{where}: bad saved settings: {e}") from None
+    # the chunking of the run being continued, so that its saved chunk position means the same
+    for k in ("chunk_words", "cbow_group"):
+        if k in saved:
+            if not _is_int(saved[k]) or saved[k] < 1:
+                raise EmbedError(f"{where}: saved setting {k} must be an integer >= 1, "
+                                 f"got {saved[k]!r}")
+            st[k] = int(saved[k])
+    return {**saved, **st}
 
 
 def _check_corpus(ids: np.ndarray, vocab: Vocabulary, st: dict) -> None:
@@ -403,6 +444,8 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
     Raises EmbedError for bad settings, an empty or too small corpus, a one-word vocabulary or a
     loss that became NaN/inf (the last good checkpoint in ``out_dir`` is kept).
     """
+    if threads is not None and (not _is_int(threads) or threads < 1):
+        raise EmbedError(f"threads must be an integer >= 1, got {threads!r}")
     ids = ids if isinstance(ids, np.ndarray) else np.asarray(ids, dtype=np.int32)
     fingerprint = corpus_fingerprint(ids)
     if resume is not None:
@@ -413,18 +456,24 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         vocab = w2v.vocab
         if w2v.output is None:
             raise EmbedError("the model has no output weights (output.npy), it cannot be resumed")
-        saved = dict(w2v.settings)
-        st = _settings(**{k: saved[k] for k in (
-            "model", "dim", "window", "negative", "sample", "epochs", "alpha", "min_alpha",
-            "seed", "optimizer", "kernel", "keep_unk", "lr_schedule", "loss")})
-        st = {**saved, **st}
-        state = dict(w2v.state or {})
+        st = _saved_settings(dict(w2v.settings), resume if isinstance(resume, (str, os.PathLike))
+                             else "the resumed model")
+        state = w2v.state or {}
+        if not isinstance(state, dict):
+            raise EmbedError(f"the saved training state ({STATE}) is not a JSON object")
         same = (state.get("corpus_crc") == fingerprint and state.get("corpus_words") == len(ids)
                 and not state.get("complete", False))
-        round_ = int(state.get("round", 0)) + (0 if same else 1)
+        round_, epoch0, chunk0 = (state.get(k, 0) for k in ("round", "epoch", "chunk"))
+        if not same:
+            epoch0, chunk0 = 0, 0
         # online learning starts a new schedule; its loss curve continues the old one
         hist_base = 0 if same or not len(w2v.history) else int(w2v.history[-1, 0])
-        epoch0, chunk0 = (int(state["epoch"]), int(state["chunk"])) if same else (0, 0)
+        if not all(_is_int(v) for v in (round_, epoch0, chunk0)):
+            raise EmbedError(f"the saved training state ({STATE}) is damaged: {state}")
+        round_, epoch0, chunk0 = int(round_) + (0 if same else 1), int(epoch0), int(chunk0)
+        if not (0 <= epoch0 <= st["epochs"] and chunk0 >= 0):
+            raise EmbedError(f"the saved training position (epoch {epoch0}, chunk {chunk0}) "
+                             "does not fit the model's settings")
         w2v.vectors = np.ascontiguousarray(w2v.vectors, dtype=np.float32)
         w2v.output = np.ascontiguousarray(w2v.output, dtype=np.float32)
         if st["dim"] != w2v.vectors.shape[1]:
@@ -444,8 +493,6 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
     st.update(extra_settings or {})
     w2v.settings = st
     threads = default_threads() if threads is None else int(threads)
-    if threads < 1:
-        raise EmbedError(f"threads must be >= 1, got {threads}")
 
     plan = _Plan(len(ids), st, round_)
     keep = sampling.keep_probabilities(vocab.counts, st["sample"], st["keep_unk"])
@@ -496,8 +543,9 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
                     if runner is not None:
                         runner.stop()
                     where = f"; the last good checkpoint in {out_dir} is kept" if out_dir else ""
-                    raise EmbedError(f"training diverged: the loss became {loss_sum} after "
-                                     f"{words_done} words (lower --alpha){where}")
+                    raise EmbedError(f"training diverged: the loss became {loss_sum} within "
+                                     f"the first {words_done + raw:,} words (lower --alpha)"
+                                     f"{where}")
                 words_done += raw
                 recent.append((loss_sum, nloss))
                 running = _running_loss(recent)

@@ -12,6 +12,8 @@ The `save_*` methods write the same formats, always through `embed.atomic`.
 from __future__ import annotations
 
 import difflib
+import mmap
+import os
 import warnings
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -477,14 +479,13 @@ def read_word2vec(path, limit: int | None = None, binary: bool | None = None) ->
     says, or with a line of the wrong length, raises `EmbedError`.
     """
     path = Path(path)
-    with open(path, "rb") as f:
-        data = f.read()
+    data = _map(path)
     nl = data.find(b"\n")
     header = _parse_header(data[:nl if nl >= 0 else len(data)])
     if header is None:
         if binary:
             raise EmbedError(f"{path}: no 'count dim' header line; not a word2vec binary file")
-        return _read_text(path, data, 0, None, None, limit)
+        return _read_text(path, _text_prefix(data, 0, limit), 0, None, None, limit)
     n, dim = header
     if dim < 1:
         raise EmbedError(f"{path}: header says {dim} dimensions")
@@ -495,7 +496,30 @@ def read_word2vec(path, limit: int | None = None, binary: bool | None = None) ->
         binary = not _looks_like_text(data, body, dim)
     if binary:
         return _read_binary(path, data, body, n, dim)
-    return _read_text(path, data, body, n, dim, limit)
+    return _read_text(path, _text_prefix(data, body, n if limit is not None else None),
+                      body, n, dim, limit)
+
+
+def _map(path: Path):
+    """The file's bytes, memory-mapped: only the pages a reader touches are read, so
+    ``--limit 10000`` on a multi-gigabyte published file reads its first records only."""
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _text_prefix(data, start: int, lines: int | None) -> bytes:
+    """`data` up to the end of the `lines`-th line after `start` (all of it when None)."""
+    if lines is None:
+        return data[:]
+    end = start
+    for _ in range(lines):
+        nl = data.find(b"\n", end)
+        if nl < 0:
+            return data[:]
+        end = nl + 1
+    return data[:end]
 
 
 def _looks_like_text(data: bytes, start: int, dim: int) -> bool:

@@ -206,3 +206,21 @@ def test_bad_input():
         kv.save_word2vec("/tmp/never-written.txt")
     with pytest.raises(EmbedError, match="at least one word"):
         kv.most_similar([])
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_limit_reads_only_the_first_words_of_a_huge_file(tmp_path, binary):
+    """--limit on a (sparse) 4 GiB file: only its first records are read, not the whole file."""
+    import resource
+
+    path = tmp_path / ("big.bin" if binary else "big.txt")
+    dim = 4
+    KeyedVectors(WORDS[:5], np.arange(5 * dim, dtype=np.float32).reshape(5, dim)) \
+        .save_word2vec(path, binary=binary)
+    with open(path, "r+b") as f:
+        f.truncate(4 << 30)  # a hole: costs no disk, but reading it all would cost 4 GiB
+    kv = load_vectors(path, limit=3)
+    assert kv.words == WORDS[:3]
+    np.testing.assert_array_equal(kv.vectors, np.arange(3 * dim).reshape(3, dim))
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert peak_kib < 2 << 20, f"peak memory {peak_kib >> 10} MiB: the whole file was read"

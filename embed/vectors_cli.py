@@ -163,14 +163,19 @@ def parse_query(line: str) -> tuple[list[str], list[str]]:
     between them are added; ``-word`` / ``+word`` also work."""
     positive, negative = [], []
     sign = 1
+    pending = None  # an operator still waiting for its word
     for token in line.split():
         if token in ("+", "-"):
-            sign = 1 if token == "+" else -1
+            if pending is not None:
+                raise EmbedError(f"two operators in a row ({pending} {token}) in {line!r}")
+            sign, pending = (1 if token == "+" else -1), token
             continue
         if len(token) > 1 and token[0] in "+-":
             sign, token = (1 if token[0] == "+" else -1), token[1:]
         (positive if sign > 0 else negative).append(token)
-        sign = 1
+        sign, pending = 1, None
+    if pending is not None:
+        raise EmbedError(f"{line!r} ends with {pending!r}: a word must follow it")
     return positive, negative
 
 
@@ -199,10 +204,10 @@ def query(model, topn, limit):
             break
         if not line or line.startswith("#"):
             continue
-        positive, negative = parse_query(line)
         if not interactive:
             click.echo(f"{line}:")
         try:
+            positive, negative = parse_query(line)
             if not positive:
                 raise EmbedError("a query needs at least one word with a + sign")
             _print_answers(kv.most_similar(positive=positive, negative=negative, topn=topn))

@@ -8,6 +8,7 @@ from gensim.models import KeyedVectors as GensimKV
 
 from embed import modeldir
 from embed.cli import cli, main
+from embed.errors import EmbedError
 from embed.data.vocab import Vocabulary
 from embed.vectors import load_vectors
 from embed.vectors_cli import parse_query
@@ -84,13 +85,21 @@ def test_unknown_word_is_one_line_naming_close_words(model, capsys):
 
 def test_query_reads_stdin(model):
     out = run("query", model, "--topn", "1",
-              input="man - king + queen\n# a comment\nbanana\nnosuchword\n")
+              input="man - king + queen\n# a comment\nbanana\nnosuchword\nking -\napple\n")
     blocks = out.strip().split("\n\n")
     assert blocks[0].splitlines()[0] == "man - king + queen:"
     assert blocks[0].splitlines()[1].split()[0] == "woman"
     assert blocks[1].splitlines()[0] == "banana:"
+    # a bad line is one error line and the session goes on
+    assert blocks[2].splitlines() == ["nosuchword:", "error: 'nosuchword' is not in the "
+                                      "vocabulary (16 words)"]
+    assert blocks[3].splitlines() == ["king -:", "error: 'king -' ends with '-': a word "
+                                      "must follow it"]
+    assert blocks[4].splitlines()[0] == "apple:" and len(blocks) == 5
     assert parse_query("king -man +woman") == (["king", "woman"], ["man"])
     assert parse_query("a b - c") == (["a", "b"], ["c"])
+    with pytest.raises(EmbedError, match="two operators"):
+        parse_query("a - + b")
 
 
 def test_export_every_format_and_read_back(model, tmp_path):

@@ -21,11 +21,15 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path) -> None:
+def _check_png(path) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise EmbedError(f"plots are written as PNG; give a file name ending in .png, not {path.name}")
-    with atomic_path(path, suffix=".png") as tmp:
+    return path
+
+
+def _save(fig, path) -> None:
+    with atomic_path(_check_png(path), suffix=".png") as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
 
 
@@ -105,6 +109,7 @@ def plot_words(words: list[str], vectors: np.ndarray, path, method: str = "tsne"
     """Scatter of `words` placed by `project_2d(vectors)`, each point labelled."""
     if len(words) < 5:
         raise EmbedError(f"a word map needs at least 5 words, got {len(words)}")
+    _check_png(path)  # before the projection, which can take a while
     xy = project_2d(vectors, method, seed)
     plt = _pyplot()
     side = float(np.clip(np.sqrt(len(words)) * 0.9, 8, 24))

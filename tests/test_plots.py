@@ -53,6 +53,9 @@ def test_plot_errors(tmp_path):
         plot_loss(np.zeros((0, 2)), tmp_path / "x.png")
     with pytest.raises(EmbedError, match="PNG"):
         plot_loss(np.ones((3, 2)), tmp_path / "x.svg")
+    with pytest.raises(EmbedError, match="PNG"):  # refused before the projection is computed
+        plot_words([f"w{i}" for i in range(len(vectors))], vectors, tmp_path / "x.jpg",
+                   method="projection that would fail")
     assert not (tmp_path / "x.png").exists()
 
 

@@ -87,6 +87,9 @@ def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None =
             continue
         quads.append(words)
         owner.append(len(sections) - 1)
+    if not n_questions:
+        raise EmbedError(f"{path}: no analogy questions ('a b c d' lines under ': section' "
+                         "headers)")
 
     if quads:
         ids = np.array([[ok[w] for w in q] for q in quads], dtype=np.int64)  # [q, 4]
@@ -166,6 +169,8 @@ def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300
         gold.append(score)
         left.append(ok[a])
         right.append(ok[b])
+    if not gold and not oov:
+        raise EmbedError(f"{path}: no 'word1 word2 score' lines; not a word-pair file")
     if not gold:
         raise EmbedError(f"{path}: no pair with both words in the vocabulary "
                          f"({oov} pairs out of vocabulary)")

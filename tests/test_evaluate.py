@@ -112,11 +112,18 @@ def test_pairs_any_whitespace_file_and_errors(tmp_path):
     with pytest.raises(EmbedError, match="not found"):
         evaluate_pairs(kv, tmp_path / "missing.txt")
     (tmp_path / "none.txt").write_text("x y 1\n")
-    with pytest.raises(EmbedError, match="no pair"):
+    with pytest.raises(EmbedError, match="no pair with both words"):
         evaluate_pairs(kv, tmp_path / "none.txt")
+    (tmp_path / "text.txt").write_text("just some running text, no scores\n\n")
+    with pytest.raises(EmbedError, match="not a word-pair file"):
+        evaluate_pairs(kv, tmp_path / "text.txt")
     (tmp_path / "q.txt").write_text("a b c d\n")
     with pytest.raises(EmbedError, match="section"):
         evaluate_analogies(kv, tmp_path / "q.txt")
+    for text in ("", ": only-a-header\n"):
+        (tmp_path / "q.txt").write_text(text)
+        with pytest.raises(EmbedError, match="no analogy questions"):
+            evaluate_analogies(kv, tmp_path / "q.txt")
 
 
 def test_default_files_come_from_gensim():

@@ -168,3 +168,12 @@ def test_resuming_a_damaged_model_is_a_one_line_error(corpus, tmp_path):
             train(ids, resume=tmp_path / "m", threads=1)
     with pytest.raises(EmbedError, match="threads"):
         train(ids, vocab, **{**SMALL, "threads": 0})
+
+
+def test_batched_skipgram_stays_stable_with_a_wide_window(corpus):
+    # 800 context rows per centre word over a 15-word vocabulary: one HogBatch step for all of
+    # them moved the shared output rows ~800 single steps at once and diverged to NaN
+    vocab, ids = corpus
+    m = train(ids[:3_000], vocab, **{**SMALL, "window": 400, "epochs": 1})
+    assert np.isfinite(m.vectors).all() and np.isfinite(m.output).all()
+    assert np.isfinite(m.history[:, 1]).all()

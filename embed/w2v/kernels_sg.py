@@ -17,6 +17,11 @@ from numba import njit
 from embed.w2v.kernel_math import logistic_loss, prefetch_row, sigmoid
 from embed.w2v.sampling import below, subsample, xorshift
 
+# Context rows per HogBatch step. Every row of a step pushes the shared output rows from the same
+# stale values, so the positive's row moves by up to m single-pair steps at once; with wide
+# windows (and a small vocabulary, where the contexts repeat) that diverges. Blocks of at most
+# 10 rows (the whole context at the default window 5) bound it whatever the window.
+MAX_BLOCK = 10
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
@@ -119,11 +124,13 @@ def train_sg_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_u
             if j != i:
                 ctx[m] = buf[j]
                 m += 1
-        if m > 0:
-            want = loss_every > 0 and i % loss_every == 0
-            loss += sg_block(syn0, syn1, ctx, m, targets[cur], nt, alpha, g, grad, want)
-            if want:
-                nloss += m
+        want = loss_every > 0 and i % loss_every == 0
+        for s in range(0, m, MAX_BLOCK):
+            mb = min(MAX_BLOCK, m - s)
+            loss += sg_block(syn0, syn1, ctx[s:s + mb], mb, targets[cur], nt, alpha, g, grad,
+                             want)
+        if want:
+            nloss += m
         cur = nxt
         nt = nt_next
     return n, loss, nloss

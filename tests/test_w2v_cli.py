@@ -97,3 +97,16 @@ def test_a_real_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     assert last.startswith("interrupted: checkpoint saved in") and "--resume" in last
     model = load(out_dir)
     assert not model.state["complete"] and model.state["chunk"] + model.state["epoch"] > 0
+
+
+@pytest.mark.parametrize("option,value", [("--dim", "0"), ("--window", "0"), ("--negative", "-1"),
+                                          ("--epochs", "0"), ("--alpha", "-1"),
+                                          ("--threads", "0")])
+def test_bad_options_fail_before_any_corpus_is_read(tmp_path, capsys, option, value):
+    # no corpus given: text8 would be downloaded into --data-dir; a bad option must stop first
+    code, _, err = run(["train", option, value, "--data-dir", str(tmp_path / "data"), "-o",
+                        str(tmp_path / "m"), "--quiet"], capsys)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and lines[0].startswith("error:")
+    assert option.lstrip("-") in lines[0]
+    assert not (tmp_path / "data").exists() and not (tmp_path / "m").exists()

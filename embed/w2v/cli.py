@@ -92,10 +92,12 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
     """
     from embed.data.encode import load_corpus
     from embed.w2v.model import load_model
-    from embed.w2v.train import TrainingInterrupted
+    from embed.w2v.train import TrainingInterrupted, check_settings
     from embed.w2v.train import train as run_train
 
     progress = not quiet
+    if threads is not None and threads < 1:
+        raise EmbedError(f"threads must be an integer >= 1, got {threads}")
     if new_corpus is not None and resume is None:
         raise EmbedError("--corpus adds new text to a model: use it with --resume MODEL_DIR")
     if resume is not None:
@@ -127,6 +129,9 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         kwargs = dict(resume=previous)
         extra = {"corpus": str(Path(source).resolve()) if Path(source).exists() else str(source)}
     else:
+        # bad values fail before a corpus is read (or text8 downloaded)
+        check_settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
+                       optimizer, kernel, keep_unk, lr_schedule, loss)
         vocab, ids = load_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
                                  data_dir=data_dir, progress=progress)
         out_dir = Path(out) if out is not None else Path("runs") / f"{model}-{_corpus_name(corpus)}"

@@ -81,8 +81,9 @@ def corpus_fingerprint(ids: np.ndarray) -> int:
 
 # ---- settings ------------------------------------------
 
-def _settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed, optimizer,
-              kernel, keep_unk, lr_schedule, loss) -> dict:
+def check_settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
+                   optimizer, kernel, keep_unk, lr_schedule, loss) -> dict:
+    """The validated settings dict a run stores (defaults filled in); EmbedError if one is bad."""
     if model not in MODELS:
         raise EmbedError(f"unknown model {model!r}; choose skipgram or cbow")
     if kernel not in KERNELS:
@@ -146,7 +147,7 @@ def _saved_settings(saved: dict, where) -> dict:
         raise EmbedError(f"{where}: the saved settings lack {', '.join(missing)}; "
                          "it cannot be resumed")
     try:
-        st = _settings(**{k: saved[k] for k in names})
+        st = check_settings(**{k: saved[k] for k in names})
     except EmbedError as e:
         raise EmbedError(f"{where}: bad saved settings: {e}") from None
     # the chunking of the run being continued, so that its saved chunk position means the same
@@ -481,7 +482,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
     else:
         if vocab is None:
             raise EmbedError("a vocabulary is needed to train")
-        st = _settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
+        st = check_settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
                        optimizer, kernel, keep_unk, lr_schedule, loss)
         w2v = None
         round_, epoch0, chunk0, hist_base = 0, 0, 0, 0

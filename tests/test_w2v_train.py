@@ -105,6 +105,11 @@ def test_keep_unk_trains_the_unk_row(corpus):
     init = train(ids[:0 + 10], vocab, **{**SMALL, "epochs": 1, "window": 1}).vectors[0]
     assert np.array_equal(dropped.vectors[0], init)
     assert not np.array_equal(kept.vectors[0], init)
+    # dropped UNK is never a target or a negative either: its output row keeps its zero start
+    assert not dropped.output[0].any() and kept.output[0].any()
+    for kernel, model in (("classic", "skipgram"), ("batched", "cbow")):
+        m = train(ids, vocab, model=model, kernel=kernel, **{**SMALL, "epochs": 1})
+        assert np.array_equal(m.vectors[0], init) and not m.output[0].any(), (kernel, model)
     assert "UNK" in kept.wv and "UNK" not in dropped.wv
 
 

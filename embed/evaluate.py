@@ -53,6 +53,28 @@ def _read_lines(path) -> list[str]:
         raise EmbedError(f"{path}: not a UTF-8 text file") from None
 
 
+def read_analogies(path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Section names and ``(section number, [a, b, c, d])`` questions of a questions-words
+    file; malformed lines are skipped as gensim skips them. EmbedError for a missing file, a
+    question before the first ``: section`` line, or no question at all."""
+    path = Path(path)
+    names: list[str] = []
+    questions = []
+    for lineno, line in enumerate(_read_lines(path), 1):
+        if line.startswith(": "):
+            names.append(line.lstrip(": ").strip())
+            continue
+        if not names:
+            raise EmbedError(f"{path}:{lineno}: a question before the first ': section' line")
+        words = line.split()
+        if len(words) == 4:
+            questions.append((len(names) - 1, words))
+    if not questions:
+        raise EmbedError(f"{path}: no analogy questions ('a b c d' lines under ': section' "
+                         "headers)")
+    return names, questions
+
+
 def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None = 30_000,
                        case_insensitive: bool = True) -> dict:
     """Accuracy on analogy questions ``a b c d`` ("a is to b as c is to d") grouped in
@@ -67,29 +89,18 @@ def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None =
     if restrict_vocab is not None and restrict_vocab < 1:
         raise EmbedError(f"restrict_vocab must be at least 1, got {restrict_vocab}")
     ok = _ok_vocab(kv, restrict_vocab, case_insensitive)
-    sections: list[dict] = []
+    names, questions = read_analogies(path)
+    sections = [{"name": name, "correct": 0, "total": 0} for name in names]
     quads, owner = [], []  # per answerable question: (a, b, c, d) keys, section number
-    n_questions = oov = 0
-    for lineno, line in enumerate(_read_lines(path), 1):
-        if line.startswith(": "):
-            sections.append({"name": line.lstrip(": ").strip(), "correct": 0, "total": 0})
-            continue
-        if not sections:
-            raise EmbedError(f"{path}:{lineno}: a question before the first ': section' line")
-        words = line.split()
-        if len(words) != 4:
-            continue  # gensim skips malformed lines too
-        n_questions += 1
+    oov = 0
+    for sec, words in questions:
         if case_insensitive:
             words = [w.upper() for w in words]
         if any(w not in ok for w in words):
             oov += 1
             continue
         quads.append(words)
-        owner.append(len(sections) - 1)
-    if not n_questions:
-        raise EmbedError(f"{path}: no analogy questions ('a b c d' lines under ': section' "
-                         "headers)")
+        owner.append(sec)
 
     if quads:
         ids = np.array([[ok[w] for w in q] for q in quads], dtype=np.int64)  # [q, 4]
@@ -114,8 +125,8 @@ def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None =
         "correct": correct,
         "total": total,
         "sections": sections,
-        "oov": 100.0 * oov / n_questions if n_questions else 0.0,
-        "questions": n_questions,
+        "oov": 100.0 * oov / len(questions),
+        "questions": len(questions),
         "file": str(path),
     }
 
@@ -149,18 +160,7 @@ def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300
     ok = _ok_vocab(kv, restrict_vocab, case_insensitive)
     gold, left, right = [], [], []
     oov = 0
-    for line in _read_lines(path):
-        if not line or line.startswith("#"):
-            continue
-        sep = delimiter if delimiter is not None else ("\t" if "\t" in line else None)
-        parts = line.split(sep)
-        if len(parts) != 3:
-            continue
-        a, b, score = parts
-        try:
-            score = float(score)
-        except ValueError:
-            continue  # a header line such as "word1 word2 score"
+    for a, b, score in read_pairs(path, delimiter):
         if case_insensitive:
             a, b = a.upper(), b.upper()
         if a not in ok or b not in ok:
@@ -169,8 +169,6 @@ def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300
         gold.append(score)
         left.append(ok[a])
         right.append(ok[b])
-    if not gold and not oov:
-        raise EmbedError(f"{path}: no 'word1 word2 score' lines; not a word-pair file")
     if not gold:
         raise EmbedError(f"{path}: no pair with both words in the vocabulary "
                          f"({oov} pairs out of vocabulary)")
@@ -185,6 +183,28 @@ def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300
         "oov_pairs": oov,
         "file": str(path),
     }
+
+
+def read_pairs(path, delimiter: str | None = None) -> list[tuple[str, str, float]]:
+    """``(word1, word2, score)`` of a word-pair file. `delimiter=None` splits on tabs when a
+    line has one, else on whitespace; ``#`` lines and malformed lines (a header such as
+    ``word1 word2 score``) are skipped. EmbedError for a missing file or no pair at all."""
+    path = Path(path)
+    pairs = []
+    for line in _read_lines(path):
+        if not line or line.startswith("#"):
+            continue
+        sep = delimiter if delimiter is not None else ("\t" if "\t" in line else None)
+        parts = line.split(sep)
+        if len(parts) != 3:
+            continue
+        try:
+            pairs.append((parts[0], parts[1], float(parts[2])))
+        except ValueError:
+            continue
+    if not pairs:
+        raise EmbedError(f"{path}: no 'word1 word2 score' lines; not a word-pair file")
+    return pairs
 
 
 def default_pair_files() -> list[Path]:

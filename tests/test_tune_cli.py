@@ -110,3 +110,12 @@ def test_bad_space_and_bad_options_are_one_line_errors(corpus, tmp_path, capsys)
     code, _, err = tune([corpus / "corpus.txt", "--scheduler", "localhost", "-o", tmp_path / "o"],
                         capsys)
     assert code == 1 and "tcp://HOST:PORT" in err
+    # a bad evaluation file is refused before any trial trains, with one line
+    code, _, err = tune([corpus / "corpus.txt", "--pairs", corpus / "analogies.txt", "-o",
+                         tmp_path / "o"], capsys)
+    assert code == 1 and err.strip().splitlines() == [
+        f"error: {corpus / 'analogies.txt'}: no 'word1 word2 score' lines; not a word-pair file"]
+    code, _, err = tune([corpus / "corpus.txt", "--analogies", corpus / "pairs.tsv", "-o",
+                         tmp_path / "o"], capsys)
+    assert code == 1 and "before the first ': section' line" in err
+    assert not (tmp_path / "o").exists()

@@ -189,9 +189,13 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
             raise EmbedError("--epochs leaves nothing to search in the space")
         space = Space(params, {k: v for k, v in space.fixed.items() if k != "epochs"})
     fixed.setdefault("seed", seed)
-    for path, what in ((analogies, "analogy"), (pairs, "word-pair")):
-        if path and not Path(path).is_file():
-            raise EmbedError(f"{what} file not found: {path}")
+    # A bad evaluation file must stop the search now, not fail every trial after its training.
+    from embed.evaluate import read_analogies, read_pairs
+
+    if analogies:
+        read_analogies(analogies)
+    if pairs:
+        read_pairs(pairs)
 
     log = TrialLog(out)
     info = {
@@ -210,23 +214,30 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
     elif not resume and log.path.is_file() and log.path.stat().st_size > 0:
         raise EmbedError(f"{out} already holds trials: add --resume to continue that search, "
                          f"or choose another -o")
-    out.mkdir(parents=True, exist_ok=True)
+    # Reach the workers before encoding, which can take minutes: an unreachable scheduler is
+    # reported at once and leaves no output directory behind. (A local pool starts its
+    # processes only when the first trial is submitted.)
+    executor = make_executor(workers, scheduler)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
 
-    from embed.data.encode import load_corpus
+        from embed.data.encode import load_corpus
 
-    click.echo(f"encoding {corpus} (once, shared by every trial) ...", err=True)
-    vocab, ids = load_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
-                             data_dir=data_dir, progress=True)
-    ids_path = share_ids(ids, out)
-    vocab_path = out / "vocab.tsv"
-    vocab.save(vocab_path)
+        click.echo(f"encoding {corpus} (once, shared by every trial) ...", err=True)
+        vocab, ids = load_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
+                                 data_dir=data_dir, progress=True)
+        ids_path = share_ids(ids, out)
+        vocab_path = out / "vocab.tsv"
+        vocab.save(vocab_path)
+    except BaseException:
+        executor.close(cancel=True)
+        raise
     if max_words and max_words > len(ids):
         max_words = None
     objective_fn = TrainObjective(str(Path(ids_path).resolve()), str(vocab_path.resolve()),
                                   objective, analogies and str(Path(analogies).resolve()),
                                   pairs and str(Path(pairs).resolve()), max_words)
 
-    executor = make_executor(workers, scheduler)
     if threads is None:
         threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // executor.capacity)
     if "threads" in allowed:

@@ -1,5 +1,6 @@
 """`embed tune` end to end on a small synthetic corpus (trials of one epoch)."""
 import json
+import shlex
 
 import numpy as np
 import pytest
@@ -64,7 +65,17 @@ def test_tune_end_to_end_then_resume(corpus, tmp_path, capsys):
         assert s["epochs"] == 1 and s["window"] == 3 and s["threads"] == 1 and s["seed"] == 3
         assert 8 <= s["dim"] <= 24 and -1 <= r["score"] <= 1
         assert set(r["metrics"]) >= {"spearman", "accuracy"}
-    assert "rank" in stdout and "embed train" in stdout and "--model" in stdout
+    assert "rank" in stdout and "--model" in stdout
+    # the best settings are printed as a command `embed train` accepts, with those settings
+    from embed.w2v.cli import train
+
+    line = stdout.split("best settings as a command")[1].splitlines()[1].strip()
+    argv = shlex.split(line)
+    assert argv[:3] == ["embed", "train", str(corpus / "corpus.txt")]
+    params = train.make_context("train", argv[2:]).params
+    best = max(first, key=lambda r: r["score"])["settings"]
+    assert params["dim"] == best["dim"] and params["model"] == best["model"]
+    assert params["alpha"] == pytest.approx(best["alpha"], rel=1e-5)
     assert (out / "scores.png").stat().st_size > 1000
 
     # the same -o again without --resume is refused; --resume runs only the missing trial

@@ -38,7 +38,7 @@ def default_space(allowed: set[str] | None = None):
 def train_command(corpus: str, settings: dict, vocab_size: int, min_count: int) -> str:
     """The best settings as a ready `embed train` command line."""
     args = ["embed", "train", corpus]
-    for name, value in settings.items():
+    for name, value in sorted(settings.items()):  # the same line whether or not resumed
         if name == "threads":
             continue  # the machine that trains the final model picks its own
         flag = "--" + name.replace("_", "-")

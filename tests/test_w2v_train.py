@@ -182,3 +182,23 @@ def test_batched_skipgram_stays_stable_with_a_wide_window(corpus):
     m = train(ids[:3_000], vocab, **{**SMALL, "window": 400, "epochs": 1})
     assert np.isfinite(m.vectors).all() and np.isfinite(m.output).all()
     assert np.isfinite(m.history[:, 1]).all()
+
+
+def test_resume_continues_the_hypergradient_rate(corpus, tmp_path):
+    # the adapted rate is state: a resumed run goes on from it, not from the linear schedule
+    vocab, ids = corpus
+    settings = {**SMALL, "lr_schedule": "hypergradient"}
+    full = []
+    train(ids, vocab, callback=full.append, **settings)
+
+    def interrupt(info):
+        if info["epoch"] == 1 and info["chunk"] == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted):
+        train(ids, vocab, out_dir=tmp_path / "m", callback=interrupt, **settings)
+    assert load_model(tmp_path / "m").state["lr"] == pytest.approx(full[2]["alpha"])
+    resumed = []
+    train(ids, resume=tmp_path / "m", callback=resumed.append, threads=1)
+    assert [r["chunk"] for r in resumed] == [1]
+    assert resumed[0]["alpha"] == pytest.approx(full[3]["alpha"], rel=0.01)

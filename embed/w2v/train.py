@@ -465,6 +465,10 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         same = (state.get("corpus_crc") == fingerprint and state.get("corpus_words") == len(ids)
                 and not state.get("complete", False))
         round_, epoch0, chunk0 = (state.get(k, 0) for k in ("round", "epoch", "chunk"))
+        # the hypergradient schedule's rate is state, not a function of the position
+        lr0 = state.get("lr") if same and st["lr_schedule"] == "hypergradient" else None
+        if lr0 is not None and not (_is_number(lr0) and math.isfinite(lr0) and lr0 >= 0):
+            raise EmbedError(f"the saved training state ({STATE}) is damaged: {state}")
         if not same:
             epoch0, chunk0 = 0, 0
         # online learning starts a new schedule; its loss curve continues the old one
@@ -485,7 +489,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         st = check_settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
                        optimizer, kernel, keep_unk, lr_schedule, loss)
         w2v = None
-        round_, epoch0, chunk0, hist_base = 0, 0, 0, 0
+        round_, epoch0, chunk0, hist_base, lr0 = 0, 0, 0, 0, None
     _check_corpus(ids, vocab, st)
     if len(ids) and int(ids.max()) >= len(vocab):
         raise EmbedError("the id stream has ids outside the vocabulary")
@@ -518,6 +522,8 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
 
     def checkpoint():
         w2v.history = np.asarray(history, dtype=np.float64).reshape(-1, 2)
+        if layered_trainer is not None and layered_trainer.hyper is not None:
+            state["lr"] = layered_trainer.opt.lr
         if out_dir is None:
             return
         if not (np.isfinite(w2v.vectors).all() and np.isfinite(w2v.output).all()):
@@ -525,8 +531,8 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
                              f"the last good checkpoint in {out_dir} is kept")
         w2v.save(out_dir)
 
-    layered_trainer = _Layered(w2v, keep, table, st, plan.alpha(epoch0, chunk0)) if layered \
-        else None
+    layered_trainer = (_Layered(w2v, keep, table, st, plan.alpha(epoch0, chunk0) if lr0 is None
+                                else float(lr0)) if layered else None)
     make_run = None if layered else _fused_runner(w2v, keep, table, st)
     epoch = epoch0
     runner = None

@@ -128,6 +128,10 @@ def test_full_softmax_cross_check_learns_the_same_structure(corpus):
     m = train(ids[:8_000], vocab, loss="softmax", alpha=0.02, **SMALL)
     assert m.history[-1, 1] < m.history[0, 1]
     assert topic_margin(m) > 0.3
+    assert not m.output[0].any()  # dropped UNK is not one of the softmax's classes
+    # the loss is the mean cross-entropy over the trainable words: it starts at log(V - 1)
+    first = train(ids[:8_000], vocab, loss="softmax", alpha=1e-9, **{**SMALL, "epochs": 1})
+    assert first.history[0, 1] == pytest.approx(np.log(len(vocab) - 1), rel=1e-3)
 
 
 def test_bad_inputs_are_one_line_errors(corpus, tmp_path):

@@ -362,12 +362,17 @@ class _Layered:
         if self.st["loss"] == "negative":
             return negative_sampling_loss(h, self.out, targets, reduction="sum")
         m = h.shape[0]
-        logits = h @ self.out.T
+        # a dropped UNK is no class either (as it is never a negative): softmax over words 1..V-1
+        first = 0 if self.st["keep_unk"] else 1
+        out = self.out[first:]
+        logits = h @ out.T
         onehot = np.zeros_like(logits)
-        onehot[np.arange(m), targets[:, 0]] = 1
+        onehot[np.arange(m), targets[:, 0] - first] = 1
         loss, dlogits = softmax_cross_entropy(logits, onehot)
         dlogits *= m                        # the core's loss is a mean; word2vec's is a sum
-        return loss * m, dlogits @ self.out, (dlogits.T @ h).astype(np.float32)
+        gout = np.zeros_like(self.out)
+        gout[first:] = dlogits.T @ h
+        return loss * m, dlogits @ out, gout
 
     def _step(self, grads_in, grad_out):
         params = [self.emb.W, self.out]

@@ -301,9 +301,11 @@ class _Epoch:
             while (c := self._take()) is not None:
                 lo, hi = self.plan.bounds(c)
                 chunk = np.asarray(self.ids[lo:hi])
-                trained, loss, nloss = run(chunk, self.plan.alpha(self.epoch, c),
-                                           self.plan.seed(self.epoch, c))
-                self.done.put((c, hi - lo, trained, loss, nloss))
+                alpha = self.plan.alpha(self.epoch, c)
+                out = run(chunk, alpha, self.plan.seed(self.epoch, c))
+                # (trained, loss, nloss[, the rate after the chunk when the run adapts it])
+                lr = out[3] if len(out) > 3 else alpha
+                self.done.put((c, hi - lo, out[0], out[1], out[2], lr))
         except BaseException as e:  # surfaced in the main thread
             self.halt.set()
             self.done.put(e)
@@ -382,7 +384,8 @@ class _Layered:
         self.opt.step(params, grads)
 
     def run(self, ids, lr, seed):
-        """Train one chunk; return (trained words, loss sum, examples in the loss sum)."""
+        """Train one chunk; return (trained words, loss sum, examples in the loss sum, the
+        learning rate at the end of the chunk)."""
         from embed.w2v.examples import cbow_examples, skipgram_examples
 
         st = self.st
@@ -417,7 +420,7 @@ class _Layered:
                 self._step(self.emb.grad, gout)
                 total += loss
                 count += e - s
-        return int(len(ids)), total, count
+        return int(len(ids)), total, count, self.opt.lr
 
 
 # ---- the public entry point ------------------------------------------
@@ -538,19 +541,17 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
 
     layered_trainer = (_Layered(w2v, keep, table, st, plan.alpha(epoch0, chunk0) if lr0 is None
                                 else float(lr0)) if layered else None)
-    make_run = None if layered else _fused_runner(w2v, keep, table, st)
+    make_run = ((lambda: layered_trainer.run) if layered
+                else _fused_runner(w2v, keep, table, st))
     epoch = epoch0
     runner = None
     try:
         for epoch in range(epoch0, st["epochs"]):
             start = chunk0 if epoch == epoch0 else 0
             state.update(epoch=epoch, chunk=start)
-            if layered:
-                results = _layered_results(layered_trainer, ids, plan, epoch, start, state)
-            else:
-                runner = _Epoch(make_run, ids, plan, epoch, start, threads)
-                results = runner.results()
-            for c, raw, trained, loss_sum, nloss in results:
+            # the layered path is one thread too: Ctrl-C then lands between its chunks
+            runner = _Epoch(make_run, ids, plan, epoch, start, 1 if layered else threads)
+            for c, raw, trained, loss_sum, nloss, lr in runner.results():
                 if not math.isfinite(loss_sum):
                     if runner is not None:
                         runner.stop()
@@ -562,8 +563,6 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
                 recent.append((loss_sum, nloss))
                 running = _running_loss(recent)
                 history.append((hist_base + words_done, running))
-                lr = (layered_trainer.opt.lr if layered and layered_trainer.hyper is not None
-                      else plan.alpha(epoch, c))
                 if bar is not None:
                     bar.update(raw)
                     bar.set_postfix_str(f"epoch {epoch + 1}/{st['epochs']} lr {lr:.5f} "
@@ -618,13 +617,3 @@ def _running_loss(recent) -> float:
     den = sum(r[1] for r in recent)
     return sum(r[0] for r in recent) / den if den else float("nan")
 
-
-def _layered_results(trainer: _Layered, ids, plan: _Plan, epoch: int, start: int, state: dict):
-    """The layered path's chunks, in order, in the calling thread (so Ctrl-C lands between
-    chunks and ``state['chunk']`` always names the next chunk to train)."""
-    for c in range(start, plan.chunks):
-        lo, hi = plan.bounds(c)
-        trained, loss, n = trainer.run(np.asarray(ids[lo:hi]), plan.alpha(epoch, c),
-                                       plan.seed(epoch, c))
-        state["chunk"] = c + 1
-        yield c, hi - lo, trained, loss, n

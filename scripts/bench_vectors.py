@@ -9,7 +9,7 @@ stored as an `embed train` model directory (UNK at row 0, dropped on load) under
 
 Measured, in interleaved runs (ours, gensim, ours, ...), median reported:
   1. most_similar for 1,000 query words, top 10: ours `most_similar_batch` (chunked matrix
-     products + argpartition) vs gensim's `most_similar` in a loop, which is gensim's fastest
+     products + a numba top-k selection) vs gensim's `most_similar` in a loop, which is gensim's fastest
      public route (it has no batched query API). Both have their unit-norm caches filled first.
      Our own one-at-a-time loop is shown too.
   2. Loading a 50,000-word word2vec binary file written by gensim: ours `load_vectors` (format

@@ -5,6 +5,7 @@ gensim native, or .npy with its .vocab.tsv); see `embed.vectors.load_vectors`.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -28,6 +29,17 @@ def _load(model: Path, limit: int | None = None):
     from embed.vectors import load_vectors
 
     return load_vectors(model, limit=limit)
+
+
+@contextlib.contextmanager
+def _writing(output: Path):
+    """An output that cannot be written (its folder is a file, no permission, disk full) is a
+    user error, one line; the writers already leave nothing under the final name."""
+    try:
+        yield
+    except OSError as e:
+        raise EmbedError(f"cannot write {output}: {e.strerror or e}"
+                         + (f" ({e.filename})" if e.filename else "")) from None
 
 
 def _print_answers(answers) -> None:
@@ -131,7 +143,7 @@ def evaluate(model, analogies, pairs, restrict_vocab, case_sensitive, no_analogi
 
 @click.command()
 @model_arg
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="File to write.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the suffix: .txt/.vec word2vec, "
@@ -144,17 +156,18 @@ def export(model, output, fmt, limit):
         if fmt is None:
             raise EmbedError(f"cannot tell the format from {output.name!r}; "
                              f"use --format {'|'.join(FORMATS)}")
+    if fmt == "npy" and output.suffix != ".npy":
+        raise EmbedError(f"npy output must end in .npy, not {output.name!r}")
     kv = _load(model, limit)
-    if fmt == "word2vec":
-        kv.save_word2vec(output, binary=False)
-    elif fmt == "word2vec-binary":
-        kv.save_word2vec(output, binary=True)
-    elif fmt == "gensim":
-        kv.save_gensim(output)
-    else:
-        if output.suffix != ".npy":
-            raise EmbedError(f"npy output must end in .npy, not {output.name!r}")
-        kv.save_npy(output)
+    with _writing(output):
+        if fmt == "word2vec":
+            kv.save_word2vec(output, binary=False)
+        elif fmt == "word2vec-binary":
+            kv.save_word2vec(output, binary=True)
+        elif fmt == "gensim":
+            kv.save_gensim(output)
+        else:
+            kv.save_npy(output)
     click.echo(f"wrote {len(kv)} vectors of dimension {kv.dim} to {output} ({fmt})", err=True)
 
 
@@ -222,7 +235,7 @@ def query(model, topn, limit):
 @click.option("--kind", type=click.Choice(["loss", "words"]), required=True,
               help="loss: training loss against words processed (model directory only); "
                    "words: 2-D map of the most frequent words.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="PNG file to write.")
 @click.option("--method", type=click.Choice(["tsne", "pca"]), default="tsne",
               show_default=True, help="Projection for --kind words.")
@@ -246,8 +259,10 @@ def plot(model, kind, output, method, top, seed, smooth):
         title = "Training loss" + (
             f" — {s.get('model', '')} dim {s.get('dim', '?')} window {s.get('window', '?')}"
             if s else "")
-        plots.plot_loss(files.history, output, title=title, smooth=smooth)
+        with _writing(output):
+            plots.plot_loss(files.history, output, title=title, smooth=smooth)
     else:
         kv = _load(model, limit=top)
-        plots.plot_words(kv.words, kv.vectors, output, method=method, seed=seed)
+        with _writing(output):
+            plots.plot_words(kv.words, kv.vectors, output, method=method, seed=seed)
     click.echo(f"wrote {output}", err=True)

@@ -72,6 +72,11 @@ def test_vocab_summary_and_output_file(corpus, tmp_path, capsys):
 def test_vocab_errors(tmp_path, capsys):
     code, _, err = run(capsys, "vocab", str(tmp_path / "missing.txt"), "-q")
     assert code == 1 and err.strip() == f"error: corpus not found: {tmp_path / 'missing.txt'}"
+    (tmp_path / "c.txt").write_text("a b c")
+    code, _, err = run(capsys, "vocab", str(tmp_path / "c.txt"), "-q", "-o",
+                       str(tmp_path / "c.txt" / "v.tsv"))  # a folder that is a file
+    assert code == 1 and err.strip().splitlines() == [
+        f"error: cannot write {tmp_path / 'c.txt' / 'v.tsv'}: File exists ({tmp_path / 'c.txt'})"]
     (tmp_path / "bin").write_bytes(b"\x00\x01\x02" * 100)
     code, _, err = run(capsys, "vocab", str(tmp_path / "bin"), "-q")
     assert code == 1 and "binary" in err and len(err.strip().splitlines()) == 1

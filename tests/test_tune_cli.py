@@ -130,3 +130,6 @@ def test_bad_space_and_bad_options_are_one_line_errors(corpus, tmp_path, capsys)
                          tmp_path / "o"], capsys)
     assert code == 1 and "before the first ': section' line" in err
     assert not (tmp_path / "o").exists()
+    code, _, err = tune([corpus / "corpus.txt", "-o", corpus / "corpus.txt" / "o"], capsys)
+    assert code == 1 and err.strip().splitlines() == [
+        f"error: cannot create {corpus / 'corpus.txt' / 'o'}: Not a directory"]

@@ -128,6 +128,12 @@ def test_export_and_load_errors(model, tmp_path, capsys):
     (tmp_path / "junk.txt").write_text("this is not\na vectors file at all\n")
     assert "junk.txt: not a vectors file" in user_error(capsys, "similar",
                                                         tmp_path / "junk.txt", "king")
+    # an output that cannot be written is one line, and nothing is left behind
+    (tmp_path / "afile").write_text("x")
+    for cmd in (["export", model, "-o", tmp_path / "afile" / "v.bin"],
+                ["plot", model, "--kind", "loss", "-o", tmp_path / "afile" / "loss.png"]):
+        assert user_error(capsys, *cmd).startswith(f"error: cannot write {tmp_path / 'afile'}/")
+    assert (tmp_path / "afile").read_text() == "x"
     # the vectors.npy of a model directory stands for the directory
     assert run("similar", model / "vectors.npy", "apple", "-n", "1").split()[0] in \
         ("banana", "cherry", "grape")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from embed.errors import EmbedError
+
 _CORPUS_HELP = "text8 (the default; downloaded on first use), a file, a directory, or - for stdin."
 
 
@@ -41,7 +43,11 @@ def vocab(corpus, size, min_count, output, top, data_dir, quiet):
                                                             voc.counts[1:top + 1]))
         click.echo(f"top words:   {shown}")
     if output:
-        voc.save(output)
+        try:
+            voc.save(output)
+        except OSError as e:  # its folder is a file, no permission, disk full
+            raise EmbedError(f"cannot write {output}: {e.strerror or e}"
+                             + (f" ({e.filename})" if e.filename else "")) from None
         click.echo(f"wrote {output}")
 
 

@@ -219,7 +219,10 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
     # processes only when the first trial is submitted.)
     executor = make_executor(workers, scheduler)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise EmbedError(f"cannot create {out}: {e.strerror or e}") from None
 
         from embed.data.encode import load_corpus
 

@@ -226,3 +226,11 @@ def test_zip_damaged_inside_is_removed_and_fetched_again(server, tmp_path):
     server.body = good
     assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
     assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("url", ["notaurl", "http://[::1", "ftp://example.org/text8.zip",
+                                 "http:///text8.zip"])
+def test_bad_url_is_one_clear_error(tmp_path, url):
+    with pytest.raises(EmbedError, match="bad download URL"):
+        ensure_text8(tmp_path / "data", url=url, progress=False)
+    assert not (tmp_path / "data").exists()

@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 import zlib
@@ -38,9 +39,9 @@ def _open(url: str, start: int, timeout: float):
     headers = {"User-Agent": "embed-downloader/0.1", "Accept-Encoding": "identity"}
     if start:
         headers["Range"] = f"bytes={start}-"
-    req = urllib.request.Request(url, headers=headers)
     try:
-        return urllib.request.urlopen(req, timeout=timeout)
+        return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                      timeout=timeout)
     except urllib.error.HTTPError as e:
         if e.code == 416 and start:
             e.close()
@@ -84,6 +85,7 @@ def download(url: str, dest: str | os.PathLike, expected_size: int | None = None
     ``retries`` times within this call; after that the ``.part`` file stays for the next call.
     Raises EmbedError (one line) on network errors, HTTP errors, HTML pages and size mismatches.
     """
+    _check_url(url)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
@@ -105,6 +107,16 @@ def download(url: str, dest: str | os.PathLike, expected_size: int | None = None
                          f"{_human(expected_size)}")
     os.replace(part, dest)
     return dest
+
+
+def _check_url(url: str) -> None:
+    """Only http(s) URLs with a host: resuming needs HTTP Range requests."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as e:
+        raise EmbedError(f"bad download URL {url!r}: {e}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise EmbedError(f"bad download URL {url!r}: give an http:// or https:// address")
 
 
 class _Interrupted(Exception):
@@ -217,6 +229,7 @@ def ensure_text8(data_dir: str | os.PathLike | None = None, url: str | None = No
         url = TEXT8_URL
         if expected_size is None:
             expected_size = TEXT8_ZIP_BYTES
+    _check_url(url)  # before creating anything
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:

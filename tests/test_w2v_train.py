@@ -59,20 +59,22 @@ def test_learning_rate_decays_linearly_over_all_epochs(corpus):
     assert half["alpha"] == pytest.approx((0.02 + 0.001) / 2, rel=1e-6)
 
 
-@pytest.mark.parametrize("path", [{}, {"loss": "softmax"}], ids=["fused", "layered"])
+@pytest.mark.parametrize("path", [{}, {"loss": "softmax"}, {"optimizer": "adam"}],
+                         ids=["fused", "layered", "adam"])
 def test_ctrl_c_checkpoints_and_resume_continues_the_same_schedule(corpus, tmp_path, path):
     vocab, ids = corpus
     full = train(ids, vocab, **SMALL, **path)
 
-    def interrupt(info):
-        if info["epoch"] == 1 and info["chunk"] == 0:
+    def interrupt(info):  # the worker may finish one more chunk: epoch 1 is still to come
+        if info["epoch"] == 0 and info["chunk"] == 0:
             raise KeyboardInterrupt
 
     with pytest.raises(TrainingInterrupted) as exc:
         train(ids, vocab, out_dir=tmp_path / "m", callback=interrupt, **SMALL, **path)
     assert exc.value.saved == tmp_path / "m"
     saved = load_model(tmp_path / "m")
-    assert saved.state["epoch"] == 1 and 1 <= saved.state["chunk"] and not saved.state["complete"]
+    assert saved.state["epoch"] == 0 and 1 <= saved.state["chunk"] and not saved.state["complete"]
+    assert (saved.optimizer_state is not None) == ("optimizer" in path)
     resumed = train(ids, resume=tmp_path / "m", out_dir=tmp_path / "m", threads=1)
     assert resumed.state["complete"]
     # one thread: the interrupted-and-resumed run is the uninterrupted run, bit for bit
@@ -213,3 +215,14 @@ def test_resume_continues_the_hypergradient_rate(tmp_path):
     first = min(resumed)
     # the same up to the one step whose previous gradient the checkpoint does not hold
     assert resumed[first] == pytest.approx(full[first], rel=0.01)
+
+
+def test_a_damaged_optimizer_state_is_a_one_line_error(corpus, tmp_path):
+    vocab, ids = corpus
+    train(ids[:8_000], vocab, out_dir=tmp_path / "m", optimizer="adagrad",
+          **{**SMALL, "epochs": 1})
+    assert load_model(tmp_path / "m").optimizer_state["vectors.acc"].shape == (len(vocab), 16)
+    f = tmp_path / "m" / "optimizer.npz"
+    f.write_bytes(f.read_bytes()[:100])
+    with pytest.raises(EmbedError, match="optimizer state"):
+        train(ids, resume=tmp_path / "m")

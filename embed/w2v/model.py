@@ -2,22 +2,27 @@
 
 ``Word2VecModel`` is what ``embed.w2v.train.train`` returns and what ``embed.load(path)`` reads
 back. On disk it is an ``embed.modeldir`` directory plus ``train_state.json``, the trainer's
-position in its learning-rate schedule (epoch, chunk, words done), which ``--resume`` needs.
+position in its learning-rate schedule (epoch, chunk, words done), which ``--resume`` needs,
+and, for a layered run with a stateful optimizer, ``optimizer.npz`` (its per-row slots).
 """
 from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from embed import modeldir
-from embed.atomic import write_text
+from embed.atomic import atomic_path, write_text
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 
 STATE = "train_state.json"
+# Per-row optimizer slots (Adam's moments, AdaGrad's sums, ...) of a layered run, so that
+# --resume continues the optimizer and not only the learning-rate schedule.
+OPTIMIZER = "optimizer.npz"
 
 
 class Word2VecModel:
@@ -26,7 +31,8 @@ class Word2VecModel:
     vectors: float32 [V, dim], row i the input vector of vocabulary id i (UNK is row 0);
     output: float32 [V, dim], the negative-sampling output weights; settings: the training
     settings (dict, JSON-able); history: float64 [n, 2] of (corpus words processed, running
-    loss); state: the trainer's schedule position (dict) or None.
+    loss); state: the trainer's schedule position (dict) or None; optimizer_state: the
+    optimizer's slot arrays by "param.slot" name (layered runs with a stateful optimizer) or None.
     """
 
     def __init__(self, vectors: np.ndarray, output: np.ndarray | None, vocab: Vocabulary,
@@ -41,6 +47,7 @@ class Word2VecModel:
         self.history = (np.zeros((0, 2)) if history is None
                         else np.asarray(history, dtype=np.float64).reshape(-1, 2))
         self.state = state
+        self.optimizer_state: dict | None = None
         self._wv = None
 
     def __repr__(self) -> str:
@@ -75,8 +82,13 @@ class Word2VecModel:
         modeldir.save(path, modeldir.ModelFiles(
             vectors=self.vectors, vocab=self.vocab, settings=self.settings, output=self.output,
             history=self.history))
-        if self.state is not None:
-            write_text(path / STATE, json.dumps(self.state, indent=2, sort_keys=True) + "\n")
+        state = self.state
+        if self.optimizer_state:
+            with atomic_path(path / OPTIMIZER, suffix=".npz") as tmp:
+                np.savez(tmp, **self.optimizer_state)
+            state = {**(state or {}), "optimizer_file": OPTIMIZER}
+        if state is not None:
+            write_text(path / STATE, json.dumps(state, indent=2, sort_keys=True) + "\n")
         self._wv = None
 
 
@@ -94,4 +106,11 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> Word2VecModel:
     output = files.output
     if output is not None and not mmap:
         output = np.ascontiguousarray(output, dtype=np.float32)
-    return Word2VecModel(vectors, output, files.vocab, files.settings, files.history, state)
+    model = Word2VecModel(vectors, output, files.vocab, files.settings, files.history, state)
+    if isinstance(state, dict) and state.get("optimizer_file") == OPTIMIZER:
+        try:
+            with np.load(Path(path) / OPTIMIZER) as npz:
+                model.optimizer_state = {k: npz[k] for k in npz.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise EmbedError(f"{Path(path) / OPTIMIZER}: damaged optimizer state ({e})") from None
+    return model

@@ -356,6 +356,32 @@ class _Layered:
         self.inputs = np.empty(2 * win * n, np.int32)
         self.counts = np.empty(n, np.int32)
         self.targets = np.empty((2 * win * n, k + 1), np.int32)
+        if model.optimizer_state:
+            self._restore(model.optimizer_state)
+
+    def _params(self):
+        return (("vectors", self.emb.W), ("output", self.out))
+
+    def slots(self) -> dict:
+        """The optimizer's per-parameter slot arrays by "param.slot" name (empty for SGD)."""
+        out = {}
+        for name, p in self._params():
+            state = self.opt.state.get(id(p))
+            if state is not None and state["param"] is p:
+                out.update({f"{name}.{slot}": state[slot] for slot in self.opt.slots})
+        return out
+
+    def _restore(self, saved: dict) -> None:
+        for name, p in self._params():
+            keys = [f"{name}.{slot}" for slot in self.opt.slots]
+            if not all(k in saved for k in keys):
+                continue
+            state = self.opt.state_for(p)
+            for slot, key in zip(self.opt.slots, keys):
+                if saved[key].shape != state[slot].shape:
+                    raise EmbedError(f"the saved optimizer state {key} has shape "
+                                     f"{saved[key].shape}, the model needs {state[slot].shape}")
+                state[slot][...] = saved[key]
 
     def _loss(self, h, targets):
         """(loss, dh, grad for the output table) from the configured loss, summed over rows."""
@@ -477,8 +503,9 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         lr0 = state.get("lr") if same and st["lr_schedule"] == "hypergradient" else None
         if lr0 is not None and not (_is_number(lr0) and math.isfinite(lr0) and lr0 >= 0):
             raise EmbedError(f"the saved training state ({STATE}) is damaged: {state}")
-        if not same:
+        if not same:  # online learning: a new schedule, a fresh optimizer
             epoch0, chunk0 = 0, 0
+            w2v.optimizer_state = None
         # online learning starts a new schedule; its loss curve continues the old one
         hist_base = 0 if same or not len(w2v.history) else int(w2v.history[-1, 0])
         if not all(_is_int(v) for v in (round_, epoch0, chunk0)):
@@ -530,8 +557,10 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
 
     def checkpoint():
         w2v.history = np.asarray(history, dtype=np.float64).reshape(-1, 2)
-        if layered_trainer is not None and layered_trainer.hyper is not None:
-            state["lr"] = layered_trainer.opt.lr
+        if layered_trainer is not None:
+            w2v.optimizer_state = layered_trainer.slots()
+            if layered_trainer.hyper is not None:
+                state["lr"] = layered_trainer.opt.lr
         if out_dir is None:
             return
         if not (np.isfinite(w2v.vectors).all() and np.isfinite(w2v.output).all()):

@@ -150,6 +150,11 @@ def test_bad_inputs_are_one_line_errors(corpus, tmp_path):
         train(ids, vocab, model="glove")
     with pytest.raises(EmbedError, match="optimizer"):
         train(ids, vocab, optimizer="lbfgs")
+    for bad_id in (len(vocab), -1):
+        bad = ids.copy()
+        bad[5] = bad_id
+        with pytest.raises(EmbedError, match="outside the vocabulary"):
+            train(bad, vocab, **SMALL)
 
 
 def test_divergence_is_an_error_and_keeps_the_last_good_checkpoint(corpus, tmp_path):

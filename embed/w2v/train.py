@@ -526,7 +526,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         w2v = None
         round_, epoch0, chunk0, hist_base, lr0 = 0, 0, 0, 0, None
     _check_corpus(ids, vocab, st)
-    if len(ids) and int(ids.max()) >= len(vocab):
+    if len(ids) and (int(ids.max()) >= len(vocab) or int(ids.min()) < 0):
         raise EmbedError("the id stream has ids outside the vocabulary")
     if w2v is None:
         w2v = _init_model(vocab, st)

@@ -65,6 +65,9 @@ def test_resume_needs_a_model_and_keeps_its_settings(tmp_path, capsys):
     assert code == 1 and err.startswith("error:")
     code, _, err = run(["train", "--resume", str(tmp_path / "nope"), "--dim", "5"], capsys)
     assert code == 1 and "drop --dim" in err
+    code, _, err = run(["train", "a.txt", "--resume", str(tmp_path / "nope"), "--corpus",
+                        "b.txt"], capsys)
+    assert code == 1 and err.startswith("error:") and "two corpora" in err
 
 
 def test_a_real_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):

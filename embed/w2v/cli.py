@@ -107,6 +107,9 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         if given:
             raise EmbedError(f"--resume trains with the model's saved settings; drop "
                              f"{', '.join(given)}")
+        if corpus is not None and new_corpus is not None and corpus != new_corpus:
+            raise EmbedError(f"two corpora given ({corpus} and --corpus {new_corpus}); "
+                             "give the new text once")
         if corpus is not None and new_corpus is None:
             new_corpus = corpus
         previous = load_model(resume)

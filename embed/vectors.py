@@ -257,11 +257,12 @@ class KeyedVectors:
         vector = np.asarray(vector, dtype=np.float32)
         if vector.ndim not in (1, 2) or vector.shape[-1] != self.dim:
             raise EmbedError(f"query vectors must have {self.dim} values, got shape {vector.shape}")
+        skip = [self.row(w) for w in exclude]
         if vector.ndim == 2:
             q = vector / np.maximum(np.linalg.norm(vector, axis=1, keepdims=True), 1e-30)
-            return self._batch(q, None, topn)
+            return self._batch(q, np.tile(np.asarray(skip or [-1], np.int64), (len(q), 1)), topn)
         scores = self.normed @ (vector / (np.linalg.norm(vector) or 1.0))
-        return self._best(scores, topn, [self.row(w) for w in exclude])
+        return self._best(scores, topn, skip)
 
     def most_similar_batch(self, words: Sequence[str], topn: int = 10,
                            restrict_vocab: int | None = None):
@@ -278,8 +279,9 @@ class KeyedVectors:
         k = max(0, min(topn, matrix.shape[0]))
         if k == 0:
             return [[] for _ in range(len(queries))]
+        # rows: one row to leave out per query [q], several [q, m], or None
         exclude = (np.full((len(queries), 1), -1, np.int64) if rows is None
-                   else np.asarray(rows, np.int64).reshape(-1, 1))
+                   else np.asarray(rows, np.int64).reshape(len(queries), -1))
         out = []
         words = self.words
         for start in range(0, len(queries), CHUNK):

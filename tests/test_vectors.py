@@ -56,6 +56,12 @@ def test_batch_equals_single_queries(pair):
     assert [len(a) for a in kv.most_similar_batch(["w1"], topn=10_000)] == [len(WORDS) - 1]
     rows = kv.nearest(kv[["w1", "w2"]], topn=3)
     assert rows[0][0][0] == "w1" and rows[1][0][0] == "w2"
+    # `exclude` applies to every row of a matrix query as to a single vector
+    rows = kv.nearest(kv[["w1", "w2"]], topn=3, exclude=["w1", "w2"])
+    for v, row in zip(("w1", "w2"), rows):
+        single = kv.nearest(kv[v], topn=3, exclude=["w1", "w2"])
+        assert [w for w, _ in row] == [w for w, _ in single]
+        assert not {"w1", "w2"} & {w for w, _ in row}
 
 
 def test_unknown_word_names_close_words(pair):

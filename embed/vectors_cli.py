@@ -125,8 +125,8 @@ def evaluate(model, analogies, pairs, restrict_vocab, case_sensitive, no_analogi
         return
     if "analogies" in result:
         r = result["analogies"]
-        click.echo(f"analogies: {Path(r['file']).name} (3CosAdd over the {restrict_vocab} "
-                   f"most frequent words)")
+        click.echo(f"analogies: {Path(r['file']).name} (3CosAdd over the "
+                   f"{min(restrict_vocab, len(kv)):,} most frequent words)")
         width = max([len(s["name"]) for s in r["sections"]] + [5])
         for s in r["sections"]:
             click.echo(f"  {s['name']:<{width}}  {100 * s['accuracy']:5.1f}%  "

@@ -155,6 +155,7 @@ def test_evaluate_json_and_text(model, tmp_path):
     assert p["pairs"] == 3 and p["oov"] == 25.0 and p["spearman"] == pytest.approx(1.0)
     text = run("evaluate", model, "--analogies", questions, "--pairs", pairs)
     assert "royals" in text and "100.0%" in text and "spearman 1.0000" in text
+    assert "(3CosAdd over the 16 most frequent words)" in text  # not the 30,000 asked for
     text = run("evaluate", model, "--no-analogies", "--pairs", pairs, "--pairs", pairs)
     assert "analogies" not in text and text.count("spearman") == 2
 

@@ -87,6 +87,18 @@ def test_tune_end_to_end_then_resume(corpus, tmp_path, capsys):
     after = records(out)
     assert after[:2] == first and len(after) == 3 and after[2]["trial"] == 2
     assert after[2]["settings"] not in [r["settings"] for r in first]
+    # resuming after the corpus changed is refused: the new trials would train on other text
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    (edited / "corpus.txt").write_text((corpus / "corpus.txt").read_text())
+    moved = [str(edited / "corpus.txt") if a == corpus / "corpus.txt" else a
+             for a in base[:-2]] + ["-o", tmp_path / "s2"]
+    code, _, err = tune([*moved, "--trials", 1], capsys)
+    assert code == 0, err
+    (edited / "corpus.txt").write_text((corpus / "corpus.txt").read_text() + " qaaz qabz")
+    code, _, err = tune([*moved, "--trials", 2, "--resume"], capsys)
+    assert code == 1 and "has changed since this search started" in err
+    assert len(records(tmp_path / "s2")) == 1
     # resuming with different search settings is refused
     code, _, err = tune([*base[:-6], "--strategy", "grid", "--seed", 3, "-o", out, "--resume"],
                         capsys)

@@ -112,6 +112,16 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _check_same_corpus(vocab_path: Path, vocab, corpus) -> None:
+    """Resumed trials must train on the text the recorded ones trained on, or their scores
+    cannot be compared: the corpus file may have been edited since."""
+    from embed.data.vocab import Vocabulary
+
+    if Vocabulary.load(vocab_path) != vocab:
+        raise EmbedError(f"{corpus} has changed since this search started (its vocabulary "
+                         f"differs from {vocab_path}); start a new search with another -o")
+
+
 def _fmt(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
@@ -229,8 +239,10 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
         click.echo(f"encoding {corpus} (once, shared by every trial) ...", err=True)
         vocab, ids = load_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
                                  data_dir=data_dir, progress=True)
-        ids_path = share_ids(ids, out)
         vocab_path = out / "vocab.tsv"
+        if resume and previous is not None and vocab_path.is_file():
+            _check_same_corpus(vocab_path, vocab, corpus)
+        ids_path = share_ids(ids, out)
         vocab.save(vocab_path)
     except BaseException:
         executor.close(cancel=True)

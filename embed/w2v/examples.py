@@ -1,13 +1,11 @@
 """Training examples for the layered path (non-SGD optimizers, hypergradient, full softmax).
 
 The fused kernels never materialise examples; the layered path needs them as arrays to feed
-``Embedding`` -> loss -> optimizer. These kernels walk a chunk exactly as the fused ones do
-(subsampling, reduced window, negatives from the same table) and write:
-
-- skip-gram: one row per (context, centre) pair: ``inputs[r]`` the context id, ``targets[r]``
-  = [centre, k negatives], the negatives shared by all contexts of one centre (HogBatch).
-- CBOW: one row per centre word: its context ids flattened into ``ctx`` with ``counts[r]`` of
-  them, ``targets[r]`` = [centre, k negatives].
+``Embedding`` -> loss -> optimizer. ``window_examples`` walks a chunk as the fused kernels do
+(the same subsampling, reduced window and negative table; its own random stream) and writes
+one row per centre word: its context ids and ``[centre, k negatives]``. CBOW averages each row's contexts;
+skip-gram makes one example per (context, centre) pair, the k negatives shared by all contexts
+of one centre (HogBatch).
 
 A negative equal to its row's centre word is redrawn (up to 8 times) so every row has k.
 """
@@ -34,34 +32,15 @@ def _negatives(table, w, negative, state, out_row):
 
 
 @njit(cache=True, nogil=True)
-def skipgram_examples(ids, keep, table, window, negative, keep_unk, seed, buf, inputs, targets):
-    """Fill inputs int32 [>= 2*window*n] and targets int32 [same, 1+negative]; return rows."""
-    state = np.uint64(seed)
-    n, state = subsample(ids, keep, keep_unk, state, buf)
-    r = 0
-    for i in range(n):
-        w = buf[i]
-        state = xorshift(state)
-        reach = window - below(state, window)
-        r0 = r
-        for j in range(max(0, i - reach), min(n, i + reach + 1)):
-            if j != i:
-                inputs[r] = buf[j]
-                r += 1
-        if r == r0:
-            continue
-        targets[r0, 0] = w
-        state = _negatives(table, w, negative, state, targets[r0])
-        for q in range(r0 + 1, r):
-            for j in range(negative + 1):
-                targets[q, j] = targets[r0, j]
-    return r
+def window_examples(ids, keep, table, window, negative, keep_unk, seed, buf, ctx, counts,
+                    targets):
+    """One row per centre word with a non-empty window: fill ctx int32 [>= 2*window*n] (its
+    context ids, flattened), counts int32 [>= n] (how many) and targets int32
+    [>= n, 1+negative] ([centre, negatives]); return (rows, context entries).
 
-
-@njit(cache=True, nogil=True)
-def cbow_examples(ids, keep, table, window, negative, keep_unk, seed, buf, ctx, counts, targets):
-    """Fill ctx int32 [>= 2*window*n] (flattened), counts int32 [>= n] and targets
-    int32 [>= n, 1+negative]; return (rows, context entries)."""
+    CBOW feeds the rows as they are; skip-gram repeats each row's targets for each of its
+    context ids (``np.repeat(targets[:rows], counts[:rows], axis=0)``).
+    """
     state = np.uint64(seed)
     n, state = subsample(ids, keep, keep_unk, state, buf)
     r = 0

@@ -355,7 +355,7 @@ class _Layered:
         self.buf = np.empty(n, np.int32)
         self.inputs = np.empty(2 * win * n, np.int32)
         self.counts = np.empty(n, np.int32)
-        self.targets = np.empty((2 * win * n, k + 1), np.int32)
+        self.targets = np.empty((n, k + 1), np.int32)
         if model.optimizer_state:
             self._restore(model.optimizer_state)
 
@@ -412,27 +412,27 @@ class _Layered:
     def run(self, ids, lr, seed):
         """Train one chunk; return (trained words, loss sum, examples in the loss sum, the
         learning rate at the end of the chunk)."""
-        from embed.w2v.examples import cbow_examples, skipgram_examples
+        from embed.w2v.examples import window_examples
 
         st = self.st
         if self.hyper is None:
             self.opt.lr = lr
         win, k, keep_unk = st["window"], st["negative"], st["keep_unk"]
         total, count = 0.0, 0
+        rows, pairs = window_examples(ids, self.keep, self.table, win, k, keep_unk, seed,
+                                      self.buf, self.inputs, self.counts, self.targets)
         if st["model"] == "skipgram":
-            rows = skipgram_examples(ids, self.keep, self.table, win, k, keep_unk, seed,
-                                     self.buf, self.inputs, self.targets)
-            for s in range(0, rows, LAYERED_ROWS):
-                e = min(rows, s + LAYERED_ROWS)
+            # one example per (context, centre) pair, sharing its centre's negatives
+            targets = np.repeat(self.targets[:rows], self.counts[:rows], axis=0)
+            for s in range(0, pairs, LAYERED_ROWS):
+                e = min(pairs, s + LAYERED_ROWS)
                 h = self.emb.forward(self.inputs[s:e])
-                loss, dh, gout = self._loss(h, self.targets[s:e])
+                loss, dh, gout = self._loss(h, targets[s:e])
                 self.emb.backward(dh)
                 self._step(self.emb.grad, gout)
                 total += loss
                 count += e - s
         else:
-            rows, _ = cbow_examples(ids, self.keep, self.table, win, k, keep_unk, seed,
-                                    self.buf, self.inputs, self.counts, self.targets)
             offsets = np.concatenate(([0], np.cumsum(self.counts[:rows])))
             step = max(1, LAYERED_ROWS // (2 * win))
             for s in range(0, rows, step):

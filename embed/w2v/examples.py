@@ -3,9 +3,9 @@
 The fused kernels never materialise examples; the layered path needs them as arrays to feed
 ``Embedding`` -> loss -> optimizer. ``window_examples`` walks a chunk as the fused kernels do
 (the same subsampling, reduced window and negative table; its own random stream) and writes
-one row per centre word: its context ids and ``[centre, k negatives]``. CBOW averages each row's contexts;
-skip-gram makes one example per (context, centre) pair, the k negatives shared by all contexts
-of one centre (HogBatch).
+one row per centre word: its context ids and ``[centre, k negatives]``. CBOW averages each
+row's contexts; skip-gram makes one example per (context, centre) pair, the k negatives shared
+by all contexts of one centre (HogBatch).
 
 A negative equal to its row's centre word is redrawn (up to 8 times) so every row has k.
 """

@@ -627,7 +627,12 @@ def _read_text(path: Path, data: bytes, pos: int, n: int | None, dim: int | None
         line_no = bad + (2 if pos else 1) if bad is not None else "?"
         raise EmbedError(f"{path}:{line_no}: expected a word and {dim} numbers; "
                          "damaged or not a word2vec text file")
-    return _dedupe(words, values.reshape(n, dim))
+    values = values.reshape(n, dim)
+    finite = np.isfinite(values).all(axis=1)
+    if not finite.all():  # as for binary files: a NaN row would silently answer nothing
+        line_no = int(np.argmin(finite)) + (2 if pos else 1)
+        raise EmbedError(f"{path}:{line_no}: vector contains NaN or infinity; damaged file?")
+    return _dedupe(words, values)
 
 
 def _numbers_ok(rest: str, dim: int) -> bool:

@@ -146,6 +146,11 @@ def test_damaged_files_give_clear_errors(pair, tmp_path):
     (tmp_path / "nan.txt").write_text("\n".join(lines) + "\n")
     with pytest.raises(EmbedError, match="nan.txt:4"):
         load_vectors(tmp_path / "nan.txt")
+    lines = (tmp_path / "v.txt").read_text().splitlines()
+    lines[7] = lines[7].split(" ", 1)[0] + " nan" + " 0.5" * 11  # parses, but is not a vector
+    (tmp_path / "real-nan.txt").write_text("\n".join(lines) + "\n")
+    with pytest.raises(EmbedError, match="real-nan.txt:8: vector contains NaN"):
+        load_vectors(tmp_path / "real-nan.txt")
     with pytest.raises(EmbedError, match="not found"):
         load_vectors(tmp_path / "missing.bin")
     (tmp_path / "junk.kv").write_bytes(b"\x80\x04junk")

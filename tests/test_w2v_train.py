@@ -32,11 +32,14 @@ def test_loss_falls_and_topics_cluster(corpus, model, kernel):
     assert "UNK" not in m.wv
 
 
-def test_one_thread_and_a_seed_give_identical_vectors(corpus):
+@pytest.mark.parametrize("model,kernel", [("skipgram", "batched"), ("cbow", "batched"),
+                                          ("cbow", "classic")])
+def test_one_thread_and_a_seed_give_identical_vectors(corpus, model, kernel):
     vocab, ids = corpus
-    a = train(ids, vocab, **{**SMALL, "sample": 1e-3})
-    b = train(ids, vocab, **{**SMALL, "sample": 1e-3})
-    c = train(ids, vocab, **{**SMALL, "sample": 1e-3, "seed": 4})
+    st = {**SMALL, "sample": 1e-3, "model": model, "kernel": kernel}
+    a = train(ids, vocab, **st)
+    b = train(ids, vocab, **st)
+    c = train(ids, vocab, **{**st, "seed": 4})
     assert np.array_equal(a.vectors, b.vectors) and np.array_equal(a.output, b.output)
     assert not np.array_equal(a.vectors, c.vectors)
 

@@ -496,6 +496,8 @@ def read_word2vec(path, limit: int | None = None, binary: bool | None = None) ->
     body = nl + 1
     if binary is None:
         binary = not _looks_like_text(data, body, dim)
+        if binary:
+            _refuse_text_of_another_dim(path, data, body, dim)
     if binary:
         return _read_binary(path, data, body, n, dim)
     return _read_text(path, _text_prefix(data, body, n if limit is not None else None),
@@ -536,6 +538,20 @@ def _looks_like_text(data: bytes, start: int, dim: int) -> bool:
     except ValueError:
         return False
     return len([p for p in parts[1:] if p]) == dim
+
+
+def _refuse_text_of_another_dim(path: Path, data, start: int, dim: int) -> None:
+    """A text file whose first record has a number count other than the header's would be
+    misread as binary; say what is wrong instead."""
+    end = data.find(b"\n", start)
+    parts = bytes(data[start:end if end >= 0 else start + 65536]).split()
+    try:
+        numbers = [float(p) for p in parts[1:]]
+    except ValueError:
+        return
+    if len(parts) > 1 and len(numbers) != dim:
+        raise EmbedError(f"{path}:2: {len(numbers)} numbers after the word, but the header "
+                         f"says {dim} dimensions")
 
 
 @njit(cache=True, nogil=True)

@@ -151,6 +151,10 @@ def test_damaged_files_give_clear_errors(pair, tmp_path):
     (tmp_path / "real-nan.txt").write_text("\n".join(lines) + "\n")
     with pytest.raises(EmbedError, match="real-nan.txt:8: vector contains NaN"):
         load_vectors(tmp_path / "real-nan.txt")
+    (tmp_path / "dim.txt").write_text("2 3\na 1 2\nb 3 4\n")
+    with pytest.raises(EmbedError, match="dim.txt:2: 2 numbers after the word, but the header "
+                                         "says 3 dimensions"):
+        load_vectors(tmp_path / "dim.txt")
     with pytest.raises(EmbedError, match="not found"):
         load_vectors(tmp_path / "missing.bin")
     (tmp_path / "junk.kv").write_bytes(b"\x80\x04junk")

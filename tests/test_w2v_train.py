@@ -127,6 +127,11 @@ def test_layered_optimizers_train(corpus, optimizer, schedule):
               **{**SMALL, "epochs": 2})
     assert m.history[-1, 1] < m.history[0, 1]
     assert topic_margin(m) > 0.3
+    # the named optimizer did the updates: its own slots, over both tables
+    slots = {"adam": ("m", "v", "t"), "adagrad": ("acc",), "sgd": ()}[optimizer]
+    assert set(m.optimizer_state) == {f"{p}.{s}" for p in ("vectors", "output") for s in slots}
+    if slots:
+        assert m.optimizer_state[f"output.{slots[0]}"].any()
 
 
 def test_full_softmax_cross_check_learns_the_same_structure(corpus):

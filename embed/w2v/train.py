@@ -632,12 +632,9 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
     if bar is not None:
         bar.close()
     state.update(epoch=st["epochs"], chunk=0, complete=True)
-    if out_dir is not None:
-        checkpoint()
-    else:
-        w2v.history = np.asarray(history, dtype=np.float64).reshape(-1, 2)
-        if not np.isfinite(w2v.vectors).all():
-            raise EmbedError("training diverged: the weights hold NaN/inf (lower --alpha)")
+    checkpoint()
+    if out_dir is None and not (np.isfinite(w2v.vectors).all() and np.isfinite(w2v.output).all()):
+        raise EmbedError("training diverged: the weights hold NaN/inf (lower --alpha)")
     return w2v
 
 

@@ -113,3 +113,16 @@ def test_bad_options_fail_before_any_corpus_is_read(tmp_path, capsys, option, va
     assert code == 1 and len(lines) == 1 and lines[0].startswith("error:")
     assert option.lstrip("-") in lines[0]
     assert not (tmp_path / "data").exists() and not (tmp_path / "m").exists()
+
+
+def test_resume_of_a_model_trained_on_stdin_asks_for_the_text(tmp_path, capsys):
+    import json
+
+    corpus = tmp_path / "t.txt"
+    corpus.write_text(" ".join(topic_tokens(3_000)))
+    code, _, err = run(["train", str(corpus), "-o", str(tmp_path / "m"), *ARGS], capsys)
+    assert code == 0, err
+    settings = tmp_path / "m" / "settings.json"
+    settings.write_text(json.dumps({**json.loads(settings.read_text()), "corpus": "-"}))
+    code, _, err = run(["train", "--resume", str(tmp_path / "m"), "--quiet"], capsys)
+    assert code == 1 and err.startswith("error:") and "standard input" in err

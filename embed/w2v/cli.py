@@ -117,6 +117,9 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         if source is None:
             raise EmbedError(f"{resume} does not say which corpus it was trained on; "
                              "give it with --corpus")
+        if new_corpus is None and str(source) == "-":
+            raise EmbedError(f"{resume} was trained on standard input; give the text again with "
+                             "--corpus - (or a file)")
         ids = None
         if new_corpus is None and "vocab_size" in previous.settings:
             # the original corpus: its cached encoding, if the vocabulary still matches

@@ -45,6 +45,8 @@ def _ok_vocab(kv: KeyedVectors, restrict_vocab: int | None, case_insensitive: bo
 
 def _read_lines(path) -> list[str]:
     path = Path(path)
+    if path.is_dir():
+        raise EmbedError(f"{path} is a directory, not an evaluation file")
     if not path.is_file():
         raise EmbedError(f"evaluation file not found: {path}")
     try:

@@ -111,6 +111,8 @@ def test_pairs_any_whitespace_file_and_errors(tmp_path):
     assert out["spearman"] == pytest.approx(1.0)
     with pytest.raises(EmbedError, match="not found"):
         evaluate_pairs(kv, tmp_path / "missing.txt")
+    with pytest.raises(EmbedError, match="is a directory, not an evaluation file"):
+        evaluate_pairs(kv, tmp_path)
     (tmp_path / "none.txt").write_text("x y 1\n")
     with pytest.raises(EmbedError, match="no pair with both words"):
         evaluate_pairs(kv, tmp_path / "none.txt")

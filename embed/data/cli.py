@@ -36,7 +36,8 @@ def vocab(corpus, size, min_count, output, top, data_dir, quiet):
     tokens = len(ids)
     unk = int(voc.counts[0])
     click.echo(f"tokens:      {tokens:,}")
-    click.echo(f"vocabulary:  {len(voc):,} entries (UNK + {len(voc) - 1:,} words)")
+    n = len(voc) - 1
+    click.echo(f"vocabulary:  {len(voc):,} entries (UNK + {n:,} word{'' if n == 1 else 's'})")
     click.echo(f"UNK share:   {unk / tokens:.2%} ({unk:,} tokens)")
     if top:
         shown = ", ".join(f"{w} {int(c):,}" for w, c in zip(voc.words[1:top + 1],

@@ -232,10 +232,16 @@ def test_resume_continues_the_hypergradient_rate(tmp_path):
 
 def test_a_damaged_optimizer_state_is_a_one_line_error(corpus, tmp_path):
     vocab, ids = corpus
-    train(ids[:8_000], vocab, out_dir=tmp_path / "m", optimizer="adagrad",
-          **{**SMALL, "epochs": 1})
+
+    def interrupt(info):
+        raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted):
+        train(ids[:8_000], vocab, out_dir=tmp_path / "m", optimizer="adagrad", callback=interrupt,
+              **SMALL)
     assert load_model(tmp_path / "m").optimizer_state["vectors.acc"].shape == (len(vocab), 16)
     f = tmp_path / "m" / "optimizer.npz"
     f.write_bytes(f.read_bytes()[:100])
+    assert load(tmp_path / "m").vectors.shape == (len(vocab), 16)  # only resuming reads it
     with pytest.raises(EmbedError, match="optimizer state"):
-        train(ids, resume=tmp_path / "m")
+        train(ids[:8_000], resume=tmp_path / "m")

@@ -47,12 +47,28 @@ class Word2VecModel:
         self.history = (np.zeros((0, 2)) if history is None
                         else np.asarray(history, dtype=np.float64).reshape(-1, 2))
         self.state = state
-        self.optimizer_state: dict | None = None
+        self._optimizer_state: dict | None = None
+        self._optimizer_file: Path | None = None  # read on first use (only --resume needs it)
         self._wv = None
 
     def __repr__(self) -> str:
         return (f"Word2VecModel({self.settings.get('model', '?')}, {len(self.vocab)} words, "
                 f"dim {self.dim})")
+
+    @property
+    def optimizer_state(self) -> dict | None:
+        if self._optimizer_state is None and self._optimizer_file is not None:
+            f, self._optimizer_file = self._optimizer_file, None
+            try:
+                with np.load(f) as npz:
+                    self._optimizer_state = {k: npz[k] for k in npz.files}
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+                raise EmbedError(f"{f}: damaged optimizer state ({e})") from None
+        return self._optimizer_state
+
+    @optimizer_state.setter
+    def optimizer_state(self, value: dict | None) -> None:
+        self._optimizer_state, self._optimizer_file = value, None
 
     @property
     def dim(self) -> int:
@@ -108,9 +124,5 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> Word2VecModel:
         output = np.ascontiguousarray(output, dtype=np.float32)
     model = Word2VecModel(vectors, output, files.vocab, files.settings, files.history, state)
     if isinstance(state, dict) and state.get("optimizer_file") == OPTIMIZER:
-        try:
-            with np.load(Path(path) / OPTIMIZER) as npz:
-                model.optimizer_state = {k: npz[k] for k in npz.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-            raise EmbedError(f"{Path(path) / OPTIMIZER}: damaged optimizer state ({e})") from None
+        model._optimizer_file = Path(path) / OPTIMIZER
     return model

@@ -24,7 +24,8 @@ def _pyplot():
 def _check_png(path) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".png":
-        raise EmbedError(f"plots are written as PNG; give a file name ending in .png, not {path.name}")
+        raise EmbedError("plots are written as PNG; give a file name ending in .png, "
+                         f"not {path.name}")
     return path
 
 

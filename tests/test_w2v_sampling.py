@@ -44,6 +44,11 @@ def test_keep_probability_is_word2vecs_formula():
     want = np.minimum(1.0, (np.sqrt(COUNTS / thr) + 1) * thr / COUNTS)
     np.testing.assert_allclose(keep, want, rtol=1e-6)
     assert keep[1] < 0.5 and keep[-1] == 1.0
+    # a trained UNK counts in N like any word
+    thr = sample * COUNTS.sum()
+    np.testing.assert_allclose(sampling.keep_probabilities(COUNTS, sample, keep_unk=True),
+                               np.minimum(1.0, (np.sqrt(COUNTS / thr) + 1) * thr / COUNTS),
+                               rtol=1e-6)
     assert np.all(sampling.keep_probabilities(COUNTS, 0) == 1)
 
 

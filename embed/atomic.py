@@ -5,6 +5,17 @@ import contextlib
 import os
 from pathlib import Path
 
+from embed.errors import EmbedError
+
+
+def make_dirs(path: str | os.PathLike) -> None:
+    """mkdir -p, where a path that cannot be made (a file in the way, no permission) is a user
+    error of one line rather than a traceback."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise EmbedError(f"cannot create directory {path}: {e.strerror or e}") from None
+
 
 @contextlib.contextmanager
 def atomic_path(final: str | os.PathLike, suffix: str = ""):
@@ -16,11 +27,14 @@ def atomic_path(final: str | os.PathLike, suffix: str = ""):
     (``np.save`` appends ``.npy`` otherwise).
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(final.parent)
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp{suffix}")
     try:
         yield tmp
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except OSError as e:  # `final` is a directory, or no permission to replace it
+            raise EmbedError(f"cannot write {final}: {e.strerror or e}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

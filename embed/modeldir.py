@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embed.atomic import atomic_path, save_npy, write_text
+from embed.atomic import atomic_path, make_dirs, save_npy, write_text
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 
@@ -45,7 +45,7 @@ def is_model_dir(path: str | os.PathLike) -> bool:
 
 def save(path: str | os.PathLike, files: ModelFiles) -> None:
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
+    make_dirs(path)
     if files.vectors.shape[0] != len(files.vocab):
         raise EmbedError("vectors and vocabulary differ in length")
     save_npy(path / VECTORS, np.ascontiguousarray(files.vectors, dtype=np.float32))

@@ -61,3 +61,19 @@ def test_model_dir_round_trip(tmp_path):
     np.testing.assert_array_equal(back.history, files.history)
     assert back.vocab == v and back.settings == {"dim": 3}
     assert not list((tmp_path / "m").glob(".*tmp*"))
+
+
+def test_unwritable_outputs_are_one_line_errors(tmp_path):
+    from embed.atomic import write_text
+
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(EmbedError, match="cannot create directory"):
+        write_text(tmp_path / "a_file" / "out.txt", "hello")
+    (tmp_path / "a_dir").mkdir()
+    with pytest.raises(EmbedError, match="cannot write"):
+        write_text(tmp_path / "a_dir", "hello")
+    assert not [p for p in (tmp_path).iterdir() if ".tmp" in p.name]
+    v = Vocabulary.from_tokens("a b".split())
+    files = modeldir.ModelFiles(vectors=np.zeros((3, 2), np.float32), vocab=v)
+    with pytest.raises(EmbedError, match="cannot create directory"):
+        modeldir.save(tmp_path / "a_file", files)

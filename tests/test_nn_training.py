@@ -131,3 +131,6 @@ def test_fit_drop_last_and_batch_weighted_epoch_cost():
     tr2 = Trainer(_net(), softmax_cross_entropy, SGD(0.1))
     tr2.fit(X, Y, epochs=2, batch_size=16, drop_last=True)
     assert tr2.updates == 6
+    for bad_X, bad_Y in ((X[:0], Y[:0]), (X, Y[:10])):
+        with pytest.raises(ValueError, match="targets"):
+            tr2.fit(bad_X, bad_Y)

@@ -129,6 +129,9 @@ class Trainer:
         weighted by batch size, i.e. the mean cost per example seen.
         """
         m = len(X)
+        if m == 0 or len(Y) != m:
+            raise ValueError(f"fit needs as many targets as examples, at least one; got {m} "
+                             f"examples and {len(Y)} targets")
         b = m if batch_size is None else int(batch_size)
         if b < 1:
             raise ValueError("batch_size must be None or >= 1")

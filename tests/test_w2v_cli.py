@@ -126,3 +126,17 @@ def test_resume_of_a_model_trained_on_stdin_asks_for_the_text(tmp_path, capsys):
     settings.write_text(json.dumps({**json.loads(settings.read_text()), "corpus": "-"}))
     code, _, err = run(["train", "--resume", str(tmp_path / "m"), "--quiet"], capsys)
     assert code == 1 and err.startswith("error:") and "standard input" in err
+
+
+def test_resume_on_a_non_model_dir_or_a_truncated_model_is_one_error_line(tmp_path, capsys):
+    (tmp_path / "notes").mkdir()
+    corpus = tmp_path / "t.txt"
+    corpus.write_text(" ".join(topic_tokens(3_000)))
+    code, _, err = run(["train", str(corpus), "-o", str(tmp_path / "m"), *ARGS], capsys)
+    assert code == 0, err
+    vectors = tmp_path / "m" / "vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:-100])
+    for target in ("notes", "m"):
+        code, _, err = run(["train", "--resume", str(tmp_path / target), "--quiet"], capsys)
+        lines = err.strip().splitlines()
+        assert code == 1 and len(lines) == 1 and lines[0].startswith("error:"), err

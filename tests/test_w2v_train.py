@@ -158,6 +158,8 @@ def test_bad_inputs_are_one_line_errors(corpus, tmp_path):
         train(ids, vocab, model="glove")
     with pytest.raises(EmbedError, match="optimizer"):
         train(ids, vocab, optimizer="lbfgs")
+    with pytest.raises(EmbedError, match="override"):
+        train(ids, vocab, extra_settings={"window": 99}, **SMALL)
     for bad_id in (len(vocab), -1):
         bad = ids.copy()
         bad[5] = bad_id

@@ -530,6 +530,9 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         raise EmbedError("the id stream has ids outside the vocabulary")
     if w2v is None:
         w2v = _init_model(vocab, st)
+    clash = sorted(set(extra_settings or {}) & (set(st) - {"corpus", "vocab_size", "min_count"}))
+    if clash:
+        raise EmbedError(f"extra_settings may not override training settings: {', '.join(clash)}")
     st.update(extra_settings or {})
     w2v.settings = st
     threads = default_threads() if threads is None else int(threads)

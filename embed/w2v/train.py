@@ -522,7 +522,7 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
         if vocab is None:
             raise EmbedError("a vocabulary is needed to train")
         st = check_settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
-                       optimizer, kernel, keep_unk, lr_schedule, loss)
+                            optimizer, kernel, keep_unk, lr_schedule, loss)
         w2v = None
         round_, epoch0, chunk0, hist_base, lr0 = 0, 0, 0, 0, None
     _check_corpus(ids, vocab, st)

@@ -470,9 +470,10 @@ def train(ids, vocab: Vocabulary | None = None, *, model: str = "skipgram", dim:
     ``out_dir``: a checkpoint is written there after every epoch and at the end. ``resume``: a
     model directory (or Word2VecModel) to continue; its saved settings are used (the arguments
     above are ignored except threads, progress, out_dir, callback). On the same corpus an
-    unfinished run continues where it stopped, on the same learning-rate schedule; on a new
-    corpus (online learning, ids encoded with the saved vocabulary) a new schedule starts from
-    the saved weights. ``callback(info)`` is called in the calling thread after every chunk with
+    unfinished run continues where it stopped, on the same learning-rate schedule (a layered
+    run also with its optimizer's slots and its hypergradient rate); on a new corpus (online
+    learning, ids encoded with the saved vocabulary) a new schedule and a fresh optimizer start
+    from the saved weights. ``callback(info)`` is called in the calling thread after every chunk with
     a dict (epoch, words, total_words, alpha, loss, words_per_sec); raising KeyboardInterrupt
     from it acts as Ctrl-C: a checkpoint is written and ``TrainingInterrupted`` raised.
     ``extra_settings`` (JSON-able) are stored with the settings, e.g. the corpus name.

@@ -27,18 +27,26 @@ def atomic_path(final: str | os.PathLike, suffix: str = ""):
     (``np.save`` appends ``.npy`` otherwise).
     """
     final = Path(final)
-    make_dirs(final.parent)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file stands where a folder should be, or no permission
+        raise _cannot_write(final, e) from None
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp{suffix}")
     try:
         yield tmp
         try:
             os.replace(tmp, final)
         except OSError as e:  # `final` is a directory, or no permission to replace it
-            raise EmbedError(f"cannot write {final}: {e.strerror or e}") from None
+            raise _cannot_write(final, e) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def _cannot_write(final: Path, e: OSError) -> EmbedError:
+    return EmbedError(f"cannot write {final}: {e.strerror or e}"
+                      + (f" ({e.filename})" if e.filename else ""))
 
 
 def write_text(final: str | os.PathLike, text: str) -> None:

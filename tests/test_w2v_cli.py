@@ -115,6 +115,17 @@ def test_bad_options_fail_before_any_corpus_is_read(tmp_path, capsys, option, va
     assert not (tmp_path / "data").exists() and not (tmp_path / "m").exists()
 
 
+def test_an_unwritable_model_dir_fails_before_any_corpus_is_read(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "m"):
+        code, _, err = run(["train", "--data-dir", str(tmp_path / "data"), "-o", str(out),
+                            "--quiet"], capsys)
+        assert code == 1 and err.strip().splitlines() == [
+            f"error: cannot write the model to {out}: {tmp_path / 'afile'} is a file, "
+            "not a directory"]
+    assert not (tmp_path / "data").exists() and (tmp_path / "afile").read_text() == "x"
+
+
 def test_resume_of_a_model_trained_on_stdin_asks_for_the_text(tmp_path, capsys):
     import json
 

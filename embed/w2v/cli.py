@@ -132,15 +132,17 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
             _, ids = load_corpus(source, vocab=previous.vocab, data_dir=data_dir,
                                  progress=progress)
         out_dir = Path(out) if out is not None else Path(resume)
+        _check_model_dir_path(out_dir)
         kwargs = dict(resume=previous)
         extra = {"corpus": str(Path(source).resolve()) if Path(source).exists() else str(source)}
     else:
         # bad values fail before a corpus is read (or text8 downloaded)
         check_settings(model, dim, window, negative, sample, epochs, alpha, min_alpha, seed,
                        optimizer, kernel, keep_unk, lr_schedule, loss)
+        out_dir = Path(out) if out is not None else Path("runs") / f"{model}-{_corpus_name(corpus)}"
+        _check_model_dir_path(out_dir)
         vocab, ids = load_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
                                  data_dir=data_dir, progress=progress)
-        out_dir = Path(out) if out is not None else Path("runs") / f"{model}-{_corpus_name(corpus)}"
         kwargs = dict(vocab=vocab, model=model, dim=dim, window=window, negative=negative,
                       sample=sample, epochs=epochs, alpha=alpha, min_alpha=min_alpha, seed=seed,
                       optimizer=optimizer, kernel=kernel, keep_unk=keep_unk,
@@ -166,3 +168,13 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         click.echo("nearest neighbours:")
         for line in _neighbours(result):
             click.echo(line)
+
+
+def _check_model_dir_path(path: Path) -> None:
+    """Fail before any training if the model directory could never be written: the first
+    checkpoint comes only after an epoch, too late to learn that a file stands in the way."""
+    p = path
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir():
+        raise EmbedError(f"cannot write the model to {path}: {p} is a file, not a directory")

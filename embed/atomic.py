@@ -30,21 +30,23 @@ def atomic_path(final: str | os.PathLike, suffix: str = ""):
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:  # a file stands where a folder should be, or no permission
-        raise _cannot_write(final, e) from None
+        raise cannot_write(final, e) from None
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp{suffix}")
     try:
         yield tmp
         try:
             os.replace(tmp, final)
         except OSError as e:  # `final` is a directory, or no permission to replace it
-            raise _cannot_write(final, e) from None
+            raise cannot_write(final, e) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
 
 
-def _cannot_write(final: Path, e: OSError) -> EmbedError:
+def cannot_write(final: str | os.PathLike, e: OSError) -> EmbedError:
+    """The one-line user error for an output that the OS refused (folder is a file, no
+    permission, disk full)."""
     return EmbedError(f"cannot write {final}: {e.strerror or e}"
                       + (f" ({e.filename})" if e.filename else ""))
 

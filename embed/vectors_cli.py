@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from embed.atomic import cannot_write
 from embed.errors import EmbedError
 
 FORMATS = ("word2vec", "word2vec-binary", "gensim", "npy")
@@ -38,8 +39,7 @@ def _writing(output: Path):
     try:
         yield
     except OSError as e:
-        raise EmbedError(f"cannot write {output}: {e.strerror or e}"
-                         + (f" ({e.filename})" if e.filename else "")) from None
+        raise cannot_write(output, e) from None
 
 
 def _print_answers(answers) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from embed.errors import EmbedError
+from embed.atomic import cannot_write
 
 _CORPUS_HELP = "text8 (the default; downloaded on first use), a file, a directory, or - for stdin."
 
@@ -47,8 +47,7 @@ def vocab(corpus, size, min_count, output, top, data_dir, quiet):
         try:
             voc.save(output)
         except OSError as e:  # its folder is a file, no permission, disk full
-            raise EmbedError(f"cannot write {output}: {e.strerror or e}"
-                             + (f" ({e.filename})" if e.filename else "")) from None
+            raise cannot_write(output, e) from None
         click.echo(f"wrote {output}")
 
 

@@ -9,7 +9,7 @@ import pytest
 from embed.data import encode
 from embed.data.corpus import iter_tokens
 from embed.data.encode import load_corpus
-from embed.data.vocab import UNK, Vocabulary
+from embed.data.vocab import UNK, Vocabulary, rank_words
 from embed.errors import EmbedError
 
 
@@ -148,11 +148,16 @@ def test_word_table_grows_and_keeps_ids():
 
 
 @pytest.mark.parametrize("size, min_count", [(2, 1), (5, 1), (12, 1), (12, 3), (1000, 2)])
-def test_fast_ranking_equals_vocabulary_from_counts(size, min_count):
+def test_fast_ranking_keeps_the_most_frequent_words_ties_by_word(size, min_count):
     rng = np.random.default_rng(size)
     words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
     counts = rng.integers(1, 6, len(words))  # many ties at every count
-    vocab, order = encode._rank(words, counts, size, min_count)
+    vocab, order = rank_words(words, counts, size, min_count)
+    # the rule written out plainly: (-count, word) order, the first size - 1 with min_count
+    ranked = sorted((-c, w) for w, c in zip(words, counts.tolist()) if c >= min_count)[:size - 1]
+    assert vocab.words == [UNK] + [w for _, w in ranked]
+    assert vocab.counts.tolist() == [int(counts.sum()) + sum(c for c, _ in ranked)] + \
+        [-c for c, _ in ranked]
     assert vocab == Vocabulary.from_counts(dict(zip(words, counts.tolist())), size, min_count)
     assert [words[i] for i in order] == vocab.words[1:]
 

@@ -36,6 +36,8 @@ def test_vocabulary_ranks_by_count_then_word_and_counts_unk():
     assert list(v.counts) == [4, 3, 2]
     assert v.total == 9
     assert list(v.encode(["a", "zzz", "b"])) == [1, 0, 2]
+    literal = Vocabulary.from_tokens("UNK a a".split(), size=5)  # a literal UNK token is UNK
+    assert literal.words == [UNK, "a"] and list(literal.counts) == [1, 2]
 
 
 def test_vocabulary_round_trip_and_bad_files(tmp_path):

@@ -23,7 +23,7 @@ from numba import njit
 
 from embed.atomic import save_npy
 from embed.data.corpus import STDIN, corpus_files, input_bytes, word_blocks
-from embed.data.vocab import UNK, Vocabulary
+from embed.data.vocab import UNK, Vocabulary, rank_words
 from embed.errors import EmbedError
 from embed.paths import data_dir as default_data_dir
 
@@ -175,40 +175,6 @@ class WordTable:
         return [arena[o:o + k].decode("latin-1") for o, k in zip(offs, lens)]
 
 
-def _rank(words, counts: np.ndarray, size: int,
-          min_count: int) -> tuple[Vocabulary, np.ndarray]:
-    """(``Vocabulary.from_counts(dict(zip(words, counts)), size, min_count)``, the provisional
-    ids of its words after UNK), without touching most of the words.
-
-    ``words(ids) -> list[str]`` spells provisional ids (a list works too); ``counts[i]`` is the
-    count of provisional id ``i``. A partition finds the count at the cut; only words at or
-    above it are spelled and sorted, ties in word order (the same rule as ``from_counts``).
-    """
-    spell = words if callable(words) else (lambda ids: [words[i] for i in ids])
-    keep = np.flatnonzero(counts >= min_count)
-    room = size - 1
-    if len(keep) > room:
-        kc = counts[keep]
-        cut = np.partition(kc, len(keep) - room)[len(keep) - room]
-        tied = keep[kc == cut]
-        if len(tied) > room - int((kc > cut).sum()):
-            # Only the alphabetically first tied words fit: spell all the tied ones to choose.
-            tied_words = spell(tied)
-            first = sorted(range(len(tied)), key=tied_words.__getitem__)
-            tied = tied[first[: room - int((kc > cut).sum())]]
-        keep = np.concatenate([keep[kc > cut], tied])
-    kept_words = spell(keep)
-    # By word first, then a stable sort by falling count: (-count, word) order.
-    by_word = sorted(range(len(keep)), key=kept_words.__getitem__)
-    order = np.asarray(by_word, dtype=np.int64)
-    order = order[np.argsort(-counts[keep][order], kind="stable")]
-    kept_counts = counts[keep][order]
-    unk = int(counts.sum()) - int(kept_counts.sum())
-    vocab = Vocabulary([UNK] + [kept_words[i] for i in order.tolist()],
-                       np.concatenate([[unk], kept_counts]).astype(np.int64))
-    return vocab, keep[order]
-
-
 def resolve_corpus(source: str | os.PathLike | None, data_dir: str | os.PathLike | None = None,
                    *, progress: bool = True) -> Path | str:
     """Turn a corpus argument into a path (or ``"-"`` for stdin).
@@ -338,7 +304,7 @@ def count_and_encode(source, *, vocab_size: int = 50_000, min_count: int = 1,
         return vocab, ids
 
     words = len(table)
-    vocab, order = _rank(table.words, table.counts[:words], vocab_size, min_count)
+    vocab, order = rank_words(table.words, table.counts[:words], vocab_size, min_count)
     final = np.zeros(words + 1, dtype=np.int32)  # provisional id -> vocabulary id, 0 = UNK
     final[order] = np.arange(1, len(order) + 1, dtype=np.int32)
     _remap(ids, final)

@@ -44,11 +44,11 @@ class Vocabulary:
             raise EmbedError(f"vocabulary size must be at least 2 (UNK and one word), got {size}")
         if min_count < 1:
             raise EmbedError(f"min_count must be at least 1, got {min_count}")
-        ranked = sorted(((c, w) for w, c in counts.items() if c >= min_count and w != UNK),
-                        key=lambda cw: (-cw[0], cw[1]))[: size - 1]
-        kept = {w for _, w in ranked}
-        unk = sum(c for w, c in counts.items() if w not in kept)
-        return cls([UNK] + [w for _, w in ranked], [unk] + [c for c, _ in ranked])
+        words = [w for w in counts if w != UNK]
+        vocab, _ = rank_words(words, np.array([counts[w] for w in words], dtype=np.int64),
+                              size, min_count)
+        vocab.counts[0] += counts.get(UNK, 0)  # a literal "UNK" token is out of vocabulary too
+        return vocab
 
     @classmethod
     def from_tokens(cls, tokens: Iterable[str], size: int = 50_000,
@@ -111,3 +111,37 @@ class Vocabulary:
         if not words:
             raise EmbedError(f"{path}: empty vocabulary file")
         return cls(words, counts)
+
+
+def rank_words(words, counts: np.ndarray, size: int,
+               min_count: int) -> tuple[Vocabulary, np.ndarray]:
+    """The vocabulary of the ``size - 1`` most frequent words with at least ``min_count``
+    occurrences, and the provisional ids of its words after UNK, without touching most words.
+
+    ``words(ids) -> list[str]`` spells provisional ids (a list works too); ``counts[i]`` is the
+    count of provisional id ``i``. A partition finds the count at the cut; only words at or
+    above it are spelled and sorted, ties in word order. UNK counts everything left out.
+    """
+    spell = words if callable(words) else (lambda ids: [words[i] for i in ids])
+    keep = np.flatnonzero(counts >= min_count)
+    room = size - 1
+    if len(keep) > room:
+        kc = counts[keep]
+        cut = np.partition(kc, len(keep) - room)[len(keep) - room]
+        tied = keep[kc == cut]
+        if len(tied) > room - int((kc > cut).sum()):
+            # Only the alphabetically first tied words fit: spell all the tied ones to choose.
+            tied_words = spell(tied)
+            first = sorted(range(len(tied)), key=tied_words.__getitem__)
+            tied = tied[first[: room - int((kc > cut).sum())]]
+        keep = np.concatenate([keep[kc > cut], tied])
+    kept_words = spell(keep)
+    # By word first, then a stable sort by falling count: (-count, word) order.
+    by_word = sorted(range(len(keep)), key=kept_words.__getitem__)
+    order = np.asarray(by_word, dtype=np.int64)
+    order = order[np.argsort(-counts[keep][order], kind="stable")]
+    kept_counts = counts[keep][order]
+    unk = int(counts.sum()) - int(kept_counts.sum())
+    vocab = Vocabulary([UNK] + [kept_words[i] for i in order.tolist()],
+                       np.concatenate([[unk], kept_counts]).astype(np.int64))
+    return vocab, keep[order]

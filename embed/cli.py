@@ -57,8 +57,13 @@ def main(argv=None):
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except click.UsageError as e:
+        # one line, as every other user error; the hint names the help that explains more
+        cmd = e.ctx.command_path if e.ctx is not None else "embed"
+        click.echo(f"error: {e.format_message()} (see: {cmd} --help)", err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
-        e.show()
+        click.echo(f"error: {e.format_message()}", err=True)
         sys.exit(e.exit_code)
     except EmbedError as e:
         click.echo(f"error: {e}", err=True)

@@ -1,0 +1,33 @@
+"""Click options that mean the same thing in every command, defined once.
+
+A user who learns ``--vocab-size`` or ``-q`` on one command finds it with the same name, default
+and help on every other command that has the concept.
+"""
+from __future__ import annotations
+
+import click
+
+CORPUS_HELP = ("text8 (the default; downloaded on first use), a file, a directory, or - for "
+               "stdin.")
+
+
+def data_dir_option(f):
+    return click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                        help="Where text8 and the encoded-corpus caches live "
+                             "[default: $EMBED_DATA_DIR or ./data].")(f)
+
+
+def quiet_option(f):
+    return click.option("-q", "--quiet", is_flag=True,
+                        help="No progress bar (and no neighbours after training).")(f)
+
+
+def vocab_size_option(f):
+    return click.option("--vocab-size", type=click.IntRange(min=2), default=50_000,
+                        show_default=True, help="Vocabulary entries, UNK included.")(f)
+
+
+def min_count_option(f):
+    return click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+                        help="Words seen fewer times are left out of the vocabulary "
+                             "(they count as UNK).")(f)

@@ -1,9 +1,14 @@
 """Download: a local HTTP server on 127.0.0.1 serves a zip this test builds."""
+import errno
 import io
+import json
 import socket
+import subprocess
+import sys
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -234,3 +239,106 @@ def test_bad_url_is_one_clear_error(tmp_path, url):
     with pytest.raises(EmbedError, match="bad download URL"):
         ensure_text8(tmp_path / "data", url=url, progress=False)
     assert not (tmp_path / "data").exists()
+
+
+class FullDisk:
+    """A file whose writes fail with ENOSPC once ``room`` bytes were written."""
+
+    def __init__(self, f, room):
+        self.f, self.room = f, room
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+    def write(self, block):
+        if len(block) > self.room:
+            self.f.write(block[:self.room])
+            self.room = 0
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(block)
+        return self.f.write(block)
+
+
+def fill_disk(monkeypatch, which, room):
+    """Make the download module's writes to files named ``which(name)`` hit a full disk."""
+    import embed.data.download as dl
+
+    real_open = open
+
+    def fake_open(p, mode="r", *a):
+        f = real_open(p, mode, *a)
+        return FullDisk(f, room) if ("a" in mode or "w" in mode) and which(Path(p).name) else f
+
+    monkeypatch.setattr(dl, "open", fake_open, raising=False)
+
+
+def test_disk_full_mid_download_is_one_line_and_keeps_the_part_to_resume(
+        server, tmp_path, monkeypatch):
+    fill_disk(monkeypatch, lambda name: name.endswith(".part"), room=100)
+    with pytest.raises(EmbedError) as e:
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert str(e.value) == (f"cannot write {tmp_path / 'text8.zip.part'}: No space left on "
+                            f"device; the 100 bytes downloaded so far are kept: make room and "
+                            f"run the command again to resume")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8.zip.part"]
+    monkeypatch.undo()
+    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
+    assert server.requests[-1][1] == "bytes=100-"
+
+
+def test_disk_full_while_unpacking_keeps_the_verified_zip_until_text8_is_complete(
+        server, tmp_path, monkeypatch):
+    fill_disk(monkeypatch, lambda name: name.startswith(".text8."), room=1000)
+    with pytest.raises(EmbedError) as e:
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert str(e.value) == (f"cannot write {tmp_path / 'text8'}: No space left on device; "
+                            f"{tmp_path / 'text8.zip'} is kept: make room and run the command "
+                            f"again to unpack it")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8.zip"]
+    monkeypatch.undo()
+    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
+    assert len(server.requests) == 1  # unpacked from the kept zip: nothing fetched again
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8"]  # zip cleaned after
+
+
+IN_TINY_FS = r"""
+import json, os, subprocess, sys
+d, url = sys.argv[1], sys.argv[2]
+runs = []
+for size in ("64k", "4m"):  # 64 KiB holds the zip but not the 80 KB text8; 4 MiB holds both
+    subprocess.run(["mount", "-o", f"remount,size={size}", d], check=True)
+    p = subprocess.run([sys.executable, "-m", "embed", "download", "--url", url, "--data-dir", d,
+                        "-q"], capture_output=True, text=True)
+    text8 = os.path.join(d, "text8")
+    runs.append({"rc": p.returncode, "err": p.stderr, "files": sorted(os.listdir(d)),
+                 "size": os.path.getsize(text8) if os.path.exists(text8) else None})
+print(json.dumps(runs))
+"""
+
+
+def test_disk_full_on_a_real_tiny_file_system_keeps_the_zip(server, tmp_path):
+    """The same on a real 64 KiB tmpfs (mounted in a user and mount namespace of its own)."""
+    d = tmp_path / "tiny"
+    d.mkdir()
+    namespace = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c"]
+    mount = 'mount -t tmpfs -o size=64k tmpfs "$0"'
+    try:
+        probe = subprocess.run([*namespace, mount, str(d)], capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("no unshare(1) here")
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {probe.stderr.strip()[:200]}")
+    p = subprocess.run([*namespace, f'{mount} && exec "$1" -c "$2" "$0" "$3"', str(d),
+                        sys.executable, IN_TINY_FS, server.url],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    first, second = json.loads(p.stdout)
+    assert first["rc"] == 1 and first["err"] == (
+        f"error: cannot write {d / 'text8'}: No space left on device; {d / 'text8.zip'} is "
+        f"kept: make room and run the command again to unpack it\n")
+    assert first["files"] == ["text8.zip"]
+    assert second["rc"] == 0 and second["files"] == ["text8"] and second["size"] == len(TEXT)
+    assert len(server.requests) == 1

@@ -37,6 +37,14 @@ except ImportError:  # pragma: no cover - depends on the interpreter
 
 _KEYS = {"type", "low", "high", "log", "choices"}
 
+# The largest values of these training settings that make sense (word2vec.c users train with
+# negative 5-25, window 5-10, dim 100-1000): more is a typo that would allocate or loop for
+# hours. Shared with the training settings' own validation, so both refuse the same values.
+MAX_NEGATIVE = 1_000
+MAX_WINDOW = 10_000
+MAX_DIM = 10_000
+SETTING_MAXIMA = {"negative": MAX_NEGATIVE, "window": MAX_WINDOW, "dim": MAX_DIM}
+
 
 @dataclass(frozen=True)
 class Param:
@@ -134,11 +142,20 @@ class Space:
         return {**self.fixed, **{n: settings[n] for n in self.names}}
 
     def validate(self, allowed: set[str] | None = None, source: str = "search space") -> "Space":
+        """Refuse settings the trainer does not know (``allowed``: the names it takes) and values
+        above :data:`SETTING_MAXIMA`, before any trial runs."""
         if allowed is not None:
             unknown = [n for n in sorted(set(self.names) | set(self.fixed)) if n not in allowed]
             if unknown:
                 raise EmbedError(f"{source}: unknown setting {unknown[0]!r} "
                                  f"(known: {', '.join(sorted(allowed))})")
+        values = {n: [v] for n, v in self.fixed.items()}
+        for p in self.params:
+            values[p.name] = list(p.choices) if p.kind == "choice" else [p.high]
+        for name, most in SETTING_MAXIMA.items():
+            for v in values.get(name, ()):
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and v > most:
+                    raise EmbedError(f"{source}: {name} {v} is too large (at most {most:,})")
         return self
 
     def to_dict(self) -> dict:

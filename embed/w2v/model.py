@@ -3,7 +3,8 @@
 ``Word2VecModel`` is what ``embed.w2v.train.train`` returns and what ``embed.load(path)`` reads
 back. On disk it is an ``embed.modeldir`` directory plus ``train_state.json``, the trainer's
 position in its learning-rate schedule (epoch, chunk, words done), which ``--resume`` needs,
-and, for a layered run with a stateful optimizer, ``optimizer.npz`` (its per-row slots).
+and, for a layered run with a stateful optimizer, ``optimizer.npz`` (its per-row slots): all
+of them written as one all-or-nothing checkpoint.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from embed import modeldir
-from embed.atomic import atomic_path, write_text
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 
@@ -60,7 +60,7 @@ class Word2VecModel:
         if self._optimizer_state is None and self._optimizer_file is not None:
             f, self._optimizer_file = self._optimizer_file, None
             try:
-                with np.load(f) as npz:
+                with np.load(f, allow_pickle=False) as npz:
                     self._optimizer_state = {k: npz[k] for k in npz.files}
             except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
                 raise EmbedError(f"{f}: damaged optimizer state ({e})") from None
@@ -93,30 +93,36 @@ class Word2VecModel:
         return self.wv.most_similar(word, topn=topn)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the model directory atomically, file by file (the state file last)."""
-        path = Path(path)
-        modeldir.save(path, modeldir.ModelFiles(
-            vectors=self.vectors, vocab=self.vocab, settings=self.settings, output=self.output,
-            history=self.history))
+        """Write the model directory as one all-or-nothing checkpoint (``embed.modeldir``)."""
+        extra = {}
         state = self.state
         if self.optimizer_state:
-            with atomic_path(path / OPTIMIZER, suffix=".npz") as tmp:
-                np.savez(tmp, **self.optimizer_state)
+            slots = dict(self.optimizer_state)
+
+            def write_slots(p):
+                with open(p, "wb") as f:   # a file object: np.savez would append .npz
+                    np.savez(f, **slots)
+            extra[OPTIMIZER] = write_slots
             state = {**(state or {}), "optimizer_file": OPTIMIZER}
         if state is not None:
-            write_text(path / STATE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+            extra[STATE] = modeldir.json_writer(state)
+        modeldir.save(Path(path), modeldir.ModelFiles(
+            vectors=self.vectors, vocab=self.vocab, settings=self.settings, output=self.output,
+            history=self.history, extra=extra))
         self._wv = None
 
 
-def load_model(path: str | os.PathLike, mmap: bool = False) -> Word2VecModel:
-    """Read a model directory written by ``Word2VecModel.save`` / ``embed train``."""
-    files = modeldir.load(path, mmap=mmap)
+def load_model(path: str | os.PathLike, mmap: bool = False,
+               verify: bool = False) -> Word2VecModel:
+    """Read a model directory written by ``Word2VecModel.save`` / ``embed train``; ``verify``
+    checks every file against the checkpoint's checksums (``--resume`` does)."""
+    files = modeldir.load(path, mmap=mmap, history=True, verify=verify)
     state = None
     state_file = Path(path) / STATE
     if state_file.is_file():
         try:
             state = json.loads(state_file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise EmbedError(f"{state_file}: not valid JSON ({e})") from None
     vectors = files.vectors if mmap else np.ascontiguousarray(files.vectors, dtype=np.float32)
     output = files.output

@@ -184,10 +184,11 @@ def test_resuming_a_damaged_model_is_a_one_line_error(corpus, tmp_path):
     state = json.loads((tmp_path / "m" / "train_state.json").read_text())
     cases = [({**settings, "window": "abc"}, state, "window must be an integer"),
              ({k: v for k, v in settings.items() if k != "dim"}, state, "lack dim"),
-             ({**settings, "chunk_words": 0}, state, "chunk_words"),
+             ({**settings, "chunk_words": 0}, state, "chunk-words"),
              (settings, [1, 2], "not a JSON object"),
              (settings, {**state, "complete": False, "epoch": "x"}, "damaged"),
              (settings, {**state, "complete": False, "epoch": 7}, "does not fit")]
+    (tmp_path / "m" / "checkpoint.json").unlink()   # hand-edited files, no manifest to check
     for bad_settings, bad_state, message in cases:
         (tmp_path / "m" / "settings.json").write_text(json.dumps(bad_settings))
         (tmp_path / "m" / "train_state.json").write_text(json.dumps(bad_state))
@@ -245,5 +246,8 @@ def test_a_damaged_optimizer_state_is_a_one_line_error(corpus, tmp_path):
     f = tmp_path / "m" / "optimizer.npz"
     f.write_bytes(f.read_bytes()[:100])
     assert load(tmp_path / "m").vectors.shape == (len(vocab), 16)  # only resuming reads it
+    with pytest.raises(EmbedError, match="optimizer.npz does not match its checkpoint"):
+        train(ids[:8_000], resume=tmp_path / "m")
+    (tmp_path / "m" / "checkpoint.json").unlink()   # no manifest: the file itself is checked
     with pytest.raises(EmbedError, match="optimizer state"):
         train(ids[:8_000], resume=tmp_path / "m")

@@ -1,7 +1,7 @@
 """The fused path: numba kernels that do forward, backward and the SGD update in one pass.
 
-Each kernel module offers ``make_runner(syn0, syn1, keep, table, settings, max_chunk,
-loss_every)`` returning one thread's run(ids, ends, alpha, seed). A model family (a new output
+Each kernel module offers ``make_runner(model, keep, table, settings, max_chunk, loss_every)``
+returning one thread's run(ids, ends, alpha, seed) over the model's tables. A model family (a new output
 layer, subword inputs) is a new kernel module and an entry in ``KERNELS``, not a branch in
 train().
 """
@@ -34,7 +34,6 @@ def worker_factory(model, keep, table, settings: TrainSettings, max_chunk: int):
     module = kernel_module(settings)
 
     def make_worker():
-        return module.make_runner(model.vectors, model.output, keep, table, settings, max_chunk,
-                                  LOSS_EVERY)
+        return module.make_runner(model, keep, table, settings, max_chunk, LOSS_EVERY)
 
     return make_worker

@@ -190,9 +190,10 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
     return n, loss, nloss
 
 
-def make_runner(syn0, syn1, keep, table, st, max_chunk: int, loss_every: int):
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
-    scratch; ``st`` is the run's TrainSettings."""
+    scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
+    syn0, syn1 = model.vectors, model.output
     win, k, G, dim = st.window, st.negative, st.cbow_group, st.dim
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     ctx = np.empty((G, 2 * win), np.int32)

@@ -119,9 +119,11 @@ def train_cbow_classic_chunk(syn0, syn1, ids, ends, keep, table, window, negativ
     return n, loss, nloss
 
 
-def make_runner(syn0, syn1, keep, table, st, max_chunk: int, loss_every: int):
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
-    scratch, for ``st.model`` (skip-gram or CBOW); ``st`` is the run's TrainSettings."""
+    scratch, for ``st.model`` (skip-gram or CBOW) over ``model``'s shared tables; ``st`` is the
+    run's TrainSettings."""
+    syn0, syn1 = model.vectors, model.output
     win, k = st.window, st.negative
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     neu1 = np.empty(st.dim, np.float32)

@@ -32,7 +32,9 @@ class Word2VecModel:
     output: float32 [V, dim], the negative-sampling output weights; settings: the training
     settings (dict, JSON-able); history: float64 [n, 2] of (corpus words processed, running
     loss); state: the trainer's schedule position (dict) or None; optimizer_state: the
-    optimizer's slot arrays by "param.slot" name (layered runs with a stateful optimizer) or None.
+    optimizer's slot arrays by "param.slot" name (layered runs with a stateful optimizer) or None;
+    arrays: the other arrays a model family keeps (a hierarchical-softmax tree and its output
+    table, subword rows, ...) by name, each saved as ``NAME.npy`` in the same checkpoint.
     """
 
     def __init__(self, vectors: np.ndarray, output: np.ndarray | None, vocab: Vocabulary,
@@ -47,6 +49,7 @@ class Word2VecModel:
         self.history = (np.zeros((0, 2)) if history is None
                         else np.asarray(history, dtype=np.float64).reshape(-1, 2))
         self.state = state
+        self.arrays: dict[str, np.ndarray] = {}
         self._optimizer_state: dict | None = None
         self._optimizer_file: Path | None = None  # read on first use (only --resume needs it)
         self._wv = None
@@ -104,6 +107,10 @@ class Word2VecModel:
                     np.savez(f, **slots)
             extra[OPTIMIZER] = write_slots
             state = {**(state or {}), "optimizer_file": OPTIMIZER}
+        if self.arrays:
+            for name, array in self.arrays.items():
+                extra[f"{name}.npy"] = modeldir.npy_writer(array, dtype=array.dtype)
+            state = {**(state or {}), "arrays": sorted(self.arrays)}
         if state is not None:
             extra[STATE] = modeldir.json_writer(state)
         modeldir.save(Path(path), modeldir.ModelFiles(
@@ -131,4 +138,14 @@ def load_model(path: str | os.PathLike, mmap: bool = False,
     model = Word2VecModel(vectors, output, files.vocab, files.settings, files.history, state)
     if isinstance(state, dict) and state.get("optimizer_file") == OPTIMIZER:
         model._optimizer_file = Path(path) / OPTIMIZER
+    names = state.get("arrays", []) if isinstance(state, dict) else []
+    if not (isinstance(names, list) and all(isinstance(n, str) and n.isidentifier()
+                                            for n in names)):
+        raise EmbedError(f"{state_file}: damaged list of arrays: {names!r}")
+    for name in names:
+        f = Path(path) / f"{name}.npy"
+        try:
+            model.arrays[name] = np.load(f, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as e:
+            raise EmbedError(f"{f}: missing or damaged ({e})") from None
     return model

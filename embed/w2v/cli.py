@@ -114,6 +114,7 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
       embed train --resume runs/cbow --epochs 2    # two more epochs on a finished model
     """
     from embed.w2v import pipeline
+    from embed.w2v.checkpoint import check_out_dir
     from embed.w2v.train import TrainingInterrupted
     from embed.w2v.train import train as run_train
 
@@ -135,7 +136,7 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         text = pipeline.resume_corpus(previous, resume, new_corpus or corpus, data_dir=data_dir,
                                       progress=progress)
         out_dir = Path(out) if out is not None else Path(resume)
-        _check_model_dir_path(out_dir)
+        check_out_dir(out_dir)
         kwargs = dict(resume=previous, **({"epochs": epochs} if "epochs" in given else {}))
         extra = {"corpus": text.source}
     else:
@@ -145,7 +146,7 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
                                  seed=seed, optimizer=optimizer, kernel=kernel,
                                  keep_unk=keep_unk, lr_schedule=lr_schedule, loss=loss)
         out_dir = Path(out) if out is not None else Path("runs") / f"{model}-{_corpus_name(corpus)}"
-        _check_model_dir_path(out_dir)
+        check_out_dir(out_dir)
         text = pipeline.read_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
                                     data_dir=data_dir, progress=progress, max_words=max_words)
         kwargs = dict(vocab=text.vocab, settings=settings)
@@ -169,13 +170,3 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         click.echo("nearest neighbours:")
         for line in _neighbours(result):
             click.echo(line)
-
-
-def _check_model_dir_path(path: Path) -> None:
-    """Fail before any training if the model directory could never be written: the first
-    checkpoint comes only after an epoch, too late to learn that a file stands in the way."""
-    p = path
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    if not p.is_dir():
-        raise EmbedError(f"cannot write the model to {path}: {p} is a file, not a directory")

@@ -252,7 +252,7 @@ def plot(model, kind, output, method, top, seed, smooth):
         if not modeldir.is_model_dir(model):
             raise EmbedError(f"{model}: the loss curve needs a model directory written by "
                              "`embed train`")
-        files = modeldir.load(model, mmap=True)
+        files = modeldir.load(model, mmap=True, history=True)
         if files.history is None or len(files.history) == 0:
             raise EmbedError(f"{model}: no {modeldir.HISTORY} (no loss was recorded)")
         s = files.settings

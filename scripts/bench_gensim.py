@@ -9,9 +9,11 @@ get the same vocabulary (ours: UNK + the 49,999 most frequent words; gensim: tho
 with the same counts, OOV tokens dropped by both), dim 100, window 5, negative 5, sample 1e-3,
 the same thread count and the same sentences (10,000-word chunks).
 
-    .venv/bin/python scripts/bench_gensim.py                       # everything (a few minutes)
-    .venv/bin/python scripts/bench_gensim.py --only speed --runs 5
-    .venv/bin/python scripts/bench_gensim.py --only quality --models cbow
+    .venv/bin/python scripts/bench_gensim.py                       # text8 in the data dir
+    .venv/bin/python scripts/bench_gensim.py --corpus bench.txt --only speed --runs 5
+    .venv/bin/python scripts/bench_gensim.py --corpus bench.txt --only quality --models cbow
+
+The offline bench corpus (5.4 M words, text8 format): ../shared/bench/make-corpus.sh bench.txt
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import sys
 import time
 
 import numpy as np
+from benchlib import default_corpus, require_corpus
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3)
 SENTENCE = 10_000
@@ -57,11 +60,13 @@ def gensim_model(vocab, sentences, model: str, epochs: int, alpha: float, thread
 
 def our_model(vocab, ids, model: str, epochs: int, alpha: float, threads: int, kernel: str,
               seed: int = 1):
+    from embed.w2v.settings import TrainSettings
     from embed.w2v.train import train
 
+    settings = TrainSettings(model=model, epochs=epochs, alpha=alpha, seed=seed, kernel=kernel,
+                             **SETTINGS)
     t, c = time.perf_counter(), time.process_time()
-    m = train(ids, vocab, model=model, epochs=epochs, alpha=alpha, threads=threads, seed=seed,
-              kernel=kernel, **SETTINGS)
+    m = train(ids, vocab, settings=settings, threads=threads)
     dt = (time.perf_counter() - t, time.process_time() - c)
     from gensim.models import KeyedVectors
 
@@ -81,7 +86,7 @@ def scores(kv) -> tuple[float, float, float]:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default="/work/bench/corpus.txt")
+    ap.add_argument("--corpus", default=None, help="a text8-format file [text8 in the data dir]")
     ap.add_argument("--vocab-size", type=int, default=50_000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3, help="interleaved 1-epoch speed runs")
@@ -94,6 +99,7 @@ def main(argv=None):
     logging.getLogger("gensim").setLevel(logging.WARNING)
     models = [m for m in args.models.split(",") if m]
 
+    args.corpus = require_corpus(args.corpus or default_corpus())
     vocab, ids, sentences = load(args.corpus, args.vocab_size)
     print(f"corpus {args.corpus}: {len(ids):,} words, vocabulary {len(vocab):,} entries "
           f"(ours incl. UNK; gensim {len(vocab) - 1:,}), threads {args.threads}, "

@@ -22,6 +22,7 @@ import sys
 import time
 
 import numpy as np
+from benchlib import default_corpus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_digits import build_mlp, digits_split  # noqa: E402
@@ -138,7 +139,9 @@ def main(argv=None):
     ap.add_argument("-o", "--output", default="out/optimizers.png")
     ap.add_argument("--epochs", type=int, default=30, help="epochs for the digits tasks")
     ap.add_argument("--sg-epochs", type=int, default=5, help="epochs for skip-gram")
-    ap.add_argument("--corpus", default="/work/bench/corpus.txt")
+    ap.add_argument("--corpus", default=None,
+                    help="text8-format file for the skip-gram task [text8 in the data dir; "
+                         "a synthetic corpus if neither exists]")
     ap.add_argument("--words", type=int, default=100_000)
     ap.add_argument("--vocab", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
@@ -148,7 +151,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     digits = digits_split(args.seed)
-    words, source = load_words(args.corpus, args.words, args.seed)
+    words, source = load_words(args.corpus or default_corpus(), args.words, args.seed)
     sg = skipgram_data(words, args.vocab, window=2, k=5, seed=args.seed)
     print(f"skip-gram data: {source}, vocabulary {len(sg[2])}, {len(sg[0]):,} pairs")
 

@@ -116,3 +116,43 @@ def test_softmax_axis_and_backward():
     num = numerical_grad(lambda: float(np.sum(g * A.softmax(x))), x)
     np.testing.assert_allclose(A.softmax_backward(s, g), num, atol=1e-8)
     np.testing.assert_allclose(A.softmax_grad(x), s * (1 - s))
+
+
+def test_scalar_forms_equal_the_array_forms_and_are_stable():
+    """The kernels' inlined sigmoid / softplus / logistic loss are the functions the layered
+    math maps over arrays: same values, finite at the extremes, in float32 and float64."""
+    from embed.nn.activations import sigmoid, sigmoid_scalar, softplus, softplus_scalar
+    from embed.nn.losses import logistic_loss_scalar
+
+    for dtype in (np.float32, np.float64):
+        x = np.array([-800, -30, -12.5, -1, -1e-3, 0, 2e-3, 1, 12.5, 30, 800], dtype=dtype)
+        s = np.array([sigmoid_scalar(v) for v in x])
+        np.testing.assert_array_equal(s, sigmoid(x))
+        assert sigmoid(x).dtype == dtype and np.all((s >= 0) & (s <= 1))
+        np.testing.assert_allclose(s, 1 / (1 + np.exp(-x.astype(np.float64))), rtol=1e-6,
+                                   atol=1e-30)
+        sp = np.array([softplus_scalar(v) for v in x])
+        np.testing.assert_array_equal(sp, softplus(x))
+        np.testing.assert_allclose(sp, np.logaddexp(0, x.astype(np.float64)), rtol=1e-6)
+        for v in x:
+            assert logistic_loss_scalar(v, 1) == pytest.approx(np.logaddexp(0, -float(v)),
+                                                                rel=1e-6)
+            assert logistic_loss_scalar(v, 0) == pytest.approx(np.logaddexp(0, float(v)),
+                                                                rel=1e-6)
+
+
+def test_negative_sampling_mask_drops_targets():
+    """A masked target contributes neither loss nor gradient: equal to the loss without it."""
+    rng = np.random.default_rng(3)
+    h = rng.standard_normal((2, 4))
+    W = rng.standard_normal((6, 4))
+    targets = np.array([[1, 2, 3], [4, 4, 5]])
+    mask = np.array([[1, 1, 1], [1, 0, 1]])
+    nsl = losses.negative_sampling_loss
+    loss, dh, g = nsl(h, W, targets, mask=mask)
+    l0, dh0, g0 = nsl(h[:1], W, targets[:1])
+    l1, dh1, g1 = nsl(h[1:], W, np.array([[4, 5]]))
+    assert loss == pytest.approx(l0 + l1)
+    np.testing.assert_allclose(dh, np.vstack([dh0, dh1]))
+    dense = g.to_dense(W.shape)
+    np.testing.assert_allclose(dense, g0.to_dense(W.shape) + g1.to_dense(W.shape))

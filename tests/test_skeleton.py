@@ -58,11 +58,12 @@ def test_model_dir_round_trip(tmp_path):
                                 settings={"dim": 3}, output=np.zeros((4, 3), np.float32),
                                 history=np.array([[10, 4.1], [20, 3.5]]))
     modeldir.save(tmp_path / "m", files)
-    back = modeldir.load(tmp_path / "m")
+    back = modeldir.load(tmp_path / "m", history=True)
     np.testing.assert_array_equal(back.vectors, files.vectors)
     np.testing.assert_array_equal(back.history, files.history)
     assert back.vocab == v and back.settings == {"dim": 3}
-    assert not list((tmp_path / "m").glob(".*tmp*"))
+    assert modeldir.load(tmp_path / "m").history is None   # queries never read it
+    assert not list((tmp_path / "m").glob(".*tmp*")) + list((tmp_path / "m").glob(".*ckpt"))
 
 
 def test_unwritable_outputs_are_one_line_errors(tmp_path):

@@ -1,5 +1,6 @@
 """The fused kernels compute the same update as the layered embed.nn core (SGD, same lr)."""
 import numpy as np
+import pytest
 
 from embed.nn.layers import Embedding
 from embed.nn.losses import negative_sampling_loss
@@ -69,3 +70,45 @@ def test_cbow_shared_negative_block_equals_layered_sgd():
     np.testing.assert_allclose(a_in, W_in, atol=2e-6)
     np.testing.assert_allclose(a_out, W_out, atol=2e-6)
     np.testing.assert_allclose(loss_fused, loss_layered, rtol=1e-5)
+
+
+def _run_chunks(model, settings, ids, ends, runner):
+    """Every chunk of one epoch, in order, one thread: what train() does with threads=1."""
+    from embed.w2v.schedule import Schedule
+
+    plan = Schedule(len(ids), settings, ends)
+    for c in range(plan.chunks):
+        lo, hi = plan.bounds(c)
+        runner(np.ascontiguousarray(ids[lo:hi]), plan.sentence_ends(c), plan.alpha(0, c),
+               plan.seed(0, c))
+    return plan
+
+
+@pytest.mark.parametrize("model_name", ["skipgram", "cbow"])
+def test_fused_and_layered_paths_train_the_same_vectors_over_whole_chunks(model_name):
+    """Not one block but whole chunks: the layered path's example walker draws the same
+    windows, subsampling and negatives (a negative equal to the centre skipped by both) as the
+    kernel, and steps once per kernel block, so the two paths train the same vectors."""
+    from embed.w2v import sampling
+    from embed.w2v.checkpoint import fresh_start
+    from embed.w2v.fused import worker_factory
+    from embed.w2v.layered import LayeredTrainer
+    from embed.w2v.settings import TrainSettings
+
+    from w2v_corpus import topic_corpus
+
+    vocab, ids = topic_corpus(3_000, size=14)     # a tiny vocabulary: many negative == centre
+    ends = np.array([700, 1500, 1501, 2200, 3000], np.int64)   # sentence ends, one of 1 word
+    st = TrainSettings(model=model_name, dim=10, window=6, negative=6, sample=1e-2, epochs=1,
+                       seed=5, chunk_words=1_000)
+    keep = sampling.keep_probabilities(vocab.counts, st.sample)
+    table = sampling.negative_table(vocab.counts)
+    fused = fresh_start(vocab, st).model
+    layered = fresh_start(vocab, st).model
+    plan = _run_chunks(fused, st, ids, ends, worker_factory(fused, keep, table, st, 1_500)())
+    assert plan.starts.tolist() == [0, 700, 1501, 2200, 3000]   # whole sentences, <= 1,000
+    trainer = LayeredTrainer(layered, keep, table, st, st.alpha, 1_500, block_steps=True)
+    _run_chunks(layered, st, ids, ends, trainer.run)
+    assert not np.allclose(fused.vectors, fresh_start(vocab, st).model.vectors, atol=1e-3)
+    np.testing.assert_allclose(fused.vectors, layered.vectors, atol=2e-5)
+    np.testing.assert_allclose(fused.output, layered.output, atol=2e-5)

@@ -1,4 +1,5 @@
 import numpy as np
+from numba import njit
 import pytest
 
 from embed.errors import EmbedError
@@ -27,10 +28,17 @@ def test_negative_table_keeps_unk_when_asked():
                                want / want.sum(), rtol=1e-12)
 
 
+@njit
+def _draws(table, n, state):
+    out = np.empty(n, np.int32)
+    for i in range(n):
+        out[i], state = sampling.draw_negative(table, state)
+    return out, state
+
+
 def test_drawn_negatives_match_the_table_distribution():
     table = sampling.negative_table(COUNTS, size=100_000)
-    out = np.empty(200_000, np.int32)
-    state = sampling.draw_negatives(table, len(out), np.uint64(12345), out)
+    out, state = _draws(table, 200_000, np.uint64(12345))
     assert state != 0
     freq = np.bincount(out, minlength=len(COUNTS)) / len(out)
     np.testing.assert_allclose(freq, sampling.negative_probabilities(COUNTS), atol=4e-3)
@@ -55,13 +63,27 @@ def test_keep_probability_is_word2vecs_formula():
 def test_subsampling_keeps_each_word_at_its_probability_and_drops_unk():
     keep = np.array([1.0, 0.25, 0.8, 1.0], np.float32)
     ids = np.tile(np.arange(4, dtype=np.int32), 50_000)
-    out = np.empty_like(ids)
-    n, _ = sampling.subsample(ids, keep, False, np.uint64(7), out)
+    out, lo, hi = (np.empty_like(ids) for _ in range(3))
+    ends = np.array([len(ids)], np.int32)
+    n, _ = sampling.subsample(ids, ends, keep, False, np.uint64(7), out, lo, hi)
     kept = np.bincount(out[:n], minlength=4) / 50_000
     assert kept[0] == 0
     np.testing.assert_allclose(kept[1:], keep[1:], atol=0.01)
-    n2, _ = sampling.subsample(ids, keep, True, np.uint64(7), out)
+    n2, _ = sampling.subsample(ids, ends, keep, True, np.uint64(7), out, lo, hi)
     assert np.count_nonzero(out[:n2] == 0) == 50_000
+
+
+def test_subsampling_records_each_kept_words_sentence():
+    """Sentence ends map to kept positions: a window looks no further than lo/hi."""
+    keep = np.array([1.0, 1.0, 1.0], np.float32)
+    ids = np.array([1, 0, 2, 2, 1, 0, 0, 1, 2], np.int32)   # UNKs are dropped
+    ends = np.array([3, 5, 7, 9], np.int32)                 # the third sentence is all UNK
+    out, lo, hi = (np.empty(9, np.int32) for _ in range(3))
+    n, _ = sampling.subsample(ids, ends, keep, False, np.uint64(3), out, lo, hi)
+    assert out[:n].tolist() == [1, 2, 2, 1, 1, 2]
+    assert lo[:n].tolist() == [0, 0, 2, 2, 4, 4] and hi[:n].tolist() == [2, 2, 4, 4, 6, 6]
+    assert sampling.window_span(1, 5, lo, hi) == (0, 2)
+    assert sampling.window_span(3, 1, lo, hi) == (2, 4)
 
 
 def test_only_unk_cannot_be_sampled():

@@ -184,10 +184,11 @@ def test_resuming_a_damaged_model_is_a_one_line_error(corpus, tmp_path):
     state = json.loads((tmp_path / "m" / "train_state.json").read_text())
     cases = [({**settings, "window": "abc"}, state, "window must be an integer"),
              ({k: v for k, v in settings.items() if k != "dim"}, state, "lack dim"),
-             ({**settings, "chunk_words": 0}, state, "chunk_words"),
+             ({**settings, "chunk_words": 0}, state, "chunk-words"),
              (settings, [1, 2], "not a JSON object"),
              (settings, {**state, "complete": False, "epoch": "x"}, "damaged"),
              (settings, {**state, "complete": False, "epoch": 7}, "does not fit")]
+    (tmp_path / "m" / "checkpoint.json").unlink()   # hand-edited files, no manifest to check
     for bad_settings, bad_state, message in cases:
         (tmp_path / "m" / "settings.json").write_text(json.dumps(bad_settings))
         (tmp_path / "m" / "train_state.json").write_text(json.dumps(bad_state))
@@ -245,5 +246,30 @@ def test_a_damaged_optimizer_state_is_a_one_line_error(corpus, tmp_path):
     f = tmp_path / "m" / "optimizer.npz"
     f.write_bytes(f.read_bytes()[:100])
     assert load(tmp_path / "m").vectors.shape == (len(vocab), 16)  # only resuming reads it
+    with pytest.raises(EmbedError, match="optimizer.npz does not match its checkpoint"):
+        train(ids[:8_000], resume=tmp_path / "m")
+    (tmp_path / "m" / "checkpoint.json").unlink()   # no manifest: the file itself is checked
     with pytest.raises(EmbedError, match="optimizer state"):
         train(ids[:8_000], resume=tmp_path / "m")
+
+
+def test_a_model_familys_arrays_travel_in_the_checkpoint(corpus, tmp_path):
+    """Arrays a model family adds (e.g. a hierarchical-softmax tree) are saved in the same
+    checkpoint and read back with their dtypes; a bad name list is a one-line error."""
+    import json
+
+    vocab, ids = corpus
+    m = train(ids[:3_000], vocab, **{**SMALL, "epochs": 1})
+    m.arrays["tree_codes"] = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    m.arrays["extra_rows"] = np.ones((4, 16), np.float32)
+    m.save(tmp_path / "m")
+    back = load_model(tmp_path / "m", verify=True)
+    assert set(back.arrays) == {"tree_codes", "extra_rows"}
+    assert back.arrays["tree_codes"].dtype == np.uint8
+    np.testing.assert_array_equal(back.arrays["tree_codes"], m.arrays["tree_codes"])
+    state = json.loads((tmp_path / "m" / "train_state.json").read_text())
+    (tmp_path / "m" / "train_state.json").write_text(json.dumps({**state,
+                                                                 "arrays": ["../etc"]}))
+    (tmp_path / "m" / "checkpoint.json").unlink()
+    with pytest.raises(EmbedError, match="damaged list of arrays"):
+        load_model(tmp_path / "m")

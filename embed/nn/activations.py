@@ -7,6 +7,49 @@ Jacobian is not diagonal, `softmax_backward` gives the vector-Jacobian product i
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+
+
+# ---- scalar forms, inlined into the word2vec kernels and mapped over arrays below ----------------
+# float32 constants keep float32 arithmetic float32 inside the kernels (a Python 1.0 would promote
+# every score to float64); with float64 input they promote to float64 as usual.
+
+@njit(cache=True, nogil=True, inline="always")
+def sigmoid_scalar(x):
+    """1 / (1 + e^-x) for one number; e^-|x| is in (0, 1], so no branch overflows."""
+    if x >= _ZERO:
+        return _ONE / (_ONE + np.exp(-x))
+    e = np.exp(x)
+    return e / (_ONE + e)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def softplus_scalar(x):
+    """log(1 + e^x) for one number, as max(x, 0) + log1p(e^-|x|)."""
+    return max(x, _ZERO) + np.log1p(np.exp(-abs(x)))
+
+
+@njit(cache=True, nogil=True)
+def _sigmoid_flat(x, out):
+    for i in range(x.shape[0]):
+        out[i] = sigmoid_scalar(x[i])
+
+
+@njit(cache=True, nogil=True)
+def _softplus_flat(x, out):
+    for i in range(x.shape[0]):
+        out[i] = softplus_scalar(x[i])
+
+
+def _map(flat_kernel, x):
+    x = np.asarray(x)
+    x = np.ascontiguousarray(x, dtype=np.result_type(x, np.float32))
+    out = np.empty_like(x)
+    flat_kernel(x.reshape(-1), out.reshape(-1))
+    return out
 
 
 def step(x):
@@ -22,10 +65,8 @@ def step_grad(x):
 
 
 def sigmoid(x):
-    """1 / (1 + e^-x), computed from e^-|x| so neither branch overflows for large |x|."""
-    x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(np.result_type(x, np.float32))
+    """1 / (1 + e^-x) elementwise (`sigmoid_scalar`, the kernels' own, over the array)."""
+    return _map(_sigmoid_flat, x)
 
 
 def sigmoid_grad(x):
@@ -53,9 +94,8 @@ def relu_grad(x):
 
 
 def softplus(x):
-    """log(1 + e^x) as max(x, 0) + log1p(e^-|x|): exact for large |x|, no overflow."""
-    x = np.asarray(x)
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    """log(1 + e^x) elementwise as max(x, 0) + log1p(e^-|x|): exact for large |x|, no overflow."""
+    return _map(_softplus_flat, x)
 
 
 def softplus_grad(x):

@@ -11,9 +11,17 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from .activations import sigmoid
+from .activations import sigmoid, softplus, softplus_scalar
 from .sparse import SparseGrad
+
+
+@njit(cache=True, nogil=True, inline="always")
+def logistic_loss_scalar(score, label):
+    """-log σ(score) for label 1, -log σ(-score) for label 0: one term of the negative-sampling
+    loss, in softplus form so it never takes log(0). Inlined into the word2vec kernels."""
+    return softplus_scalar(-score if label > 0 else score)
 
 
 def _scale(n, reduction):
@@ -52,7 +60,7 @@ def squared_error(pred, target, reduction="mean"):
     return float(0.5 * scale * np.sum(diff * diff)), (scale * diff).astype(pred.dtype, copy=False)
 
 
-def negative_sampling_loss(h, W_out, targets, reduction="sum"):
+def negative_sampling_loss(h, W_out, targets, reduction="sum", mask=None):
     """Skip-gram / CBOW negative-sampling loss (Mikolov et al. 2013).
 
     h: [n, dim] input (hidden) vectors; W_out: [V, dim] output table; targets: int [n, 1 + k],
@@ -60,9 +68,10 @@ def negative_sampling_loss(h, W_out, targets, reduction="sum"):
 
         loss = −Σ_i [ log σ(h_i · w_pos) + Σ_neg log σ(−h_i · w_neg) ]
 
-    computed as softplus terms so it never takes log(0). Returns (loss, dh [n, dim],
-    SparseGrad over W_out rows targets.ravel() with values [n (1 + k), dim]); reduction="mean"
-    divides all three by n.
+    computed as softplus terms so it never takes log(0). ``mask`` [n, 1 + k] (0 or 1) drops
+    targets from the loss (word2vec skips a negative equal to the positive). Returns (loss,
+    dh [n, dim], SparseGrad over W_out rows targets.ravel() with values [n (1 + k), dim]);
+    reduction="mean" divides all three by n.
     """
     targets = np.asarray(targets)
     if targets.ndim != 2:
@@ -74,10 +83,14 @@ def negative_sampling_loss(h, W_out, targets, reduction="sum"):
     labels = np.zeros(scores.shape, dtype=scores.dtype)
     labels[:, 0] = 1
     sign = 2 * labels - 1                               # +1 positive, −1 negative
-    z = -sign * scores
     # −log σ(sign·score) = softplus(−sign·score)
-    loss = float(scale * np.sum(np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))))
+    terms = softplus(-sign * scores)
     dscores = scale * (sigmoid(scores) - labels)        # d loss / d score
+    if mask is not None:
+        mask = np.asarray(mask, dtype=scores.dtype)
+        terms = terms * mask
+        dscores = dscores * mask
+    loss = float(scale * np.sum(terms, dtype=np.float64))
     dh = np.einsum("nk,nkd->nd", dscores, w)
     dw = (dscores[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])
     return loss, dh.astype(h.dtype, copy=False), SparseGrad(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .errors import NNError
 from .sparse import SparseGrad
 
 _JIT = dict(cache=True, nogil=True, fastmath=True)
@@ -176,6 +177,46 @@ class Optimizer:
                 vals = np.ascontiguousarray(g, dtype=p.dtype).reshape(p2.shape)
             self._update(p2, rows, vals, self.state_for(p))
 
+    def state_dict(self, params) -> dict[str, np.ndarray]:
+        """The optimizer's state as flat arrays, for saving (e.g. ``np.savez``).
+
+        ``params``: the parameters by name (a dict) or position (a list). Returns ``"lr"`` and,
+        for every parameter that has taken a step, ``"<name>.<slot>"`` for each slot.
+        """
+        out = {"lr": np.asarray(self.lr, dtype=np.float64)}
+        for name, p in _named(params):
+            st = self.state.get(id(p))
+            if st is not None and st["param"] is p:
+                out.update({f"{name}.{slot}": st[slot] for slot in self.slots})
+        return out
+
+    def load_state_dict(self, state: dict, params) -> None:
+        """Continue from ``state_dict(params)`` (the same names). A parameter whose slots are
+        absent starts fresh; a slot of the wrong shape raises NNError before anything changes."""
+        restore = []
+        for name, p in _named(params):
+            keys = [f"{name}.{slot}" for slot in self.slots]
+            present = [k in state for k in keys]
+            if not any(present):
+                continue
+            if not all(present):
+                missing = [k for k, ok in zip(keys, present) if not ok]
+                raise NNError(f"optimizer state lacks {', '.join(missing)}")
+            rows = _rows_view(p).shape[0]
+            for slot, key in zip(self.slots, keys):
+                want = (rows,) if slot == "t" else _rows_view(p).shape
+                got = np.shape(state[key])
+                if got != want:
+                    raise NNError(f"optimizer state {key} has shape {got}, the parameter "
+                                  f"needs {want}")
+            restore.append((p, keys))
+        for p, keys in restore:
+            st = self.state_for(p)
+            for slot, key in zip(self.slots, keys):
+                st[slot][...] = state[key]
+        if "lr" in state:
+            self.lr = float(state["lr"])
+
     def _all_rows(self, n):
         cache = self.__dict__.setdefault("_arange", {})
         if n not in cache:
@@ -287,12 +328,15 @@ OPTIMIZERS = {
 }
 
 
+def _named(params):
+    return params.items() if isinstance(params, dict) else enumerate(params)
+
+
 def get_optimizer(name: str, **kwargs) -> Optimizer:
     """An optimizer by name ("sgd", "momentum", "adagrad", "adadelta", "rmsprop", "adam")."""
     try:
         cls = OPTIMIZERS[name.lower()]
     except KeyError:
-        from ..errors import EmbedError
-        raise EmbedError(
+        raise NNError(
             f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}") from None
     return cls(**kwargs)

@@ -19,7 +19,6 @@ Objectives (higher is better for every one, so all strategies maximise):
 """
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 
@@ -36,12 +35,10 @@ EVAL_SEED = 20160219
 
 
 def train_options() -> set[str]:
-    """The keyword settings ``embed.w2v.train.train`` accepts (what a space may name)."""
-    from embed.w2v.train import train
+    """What a trial's settings may name: ``TrainSettings``'s fields, and the thread count."""
+    from embed.w2v.settings import TrainSettings
 
-    names = {n for n, p in inspect.signature(train).parameters.items()
-             if p.kind == inspect.Parameter.KEYWORD_ONLY}
-    return names - {"progress", "callback", "out_dir", "resume", "extra_settings"}
+    return (set(TrainSettings.names()) - {"chunk_words", "cbow_group"}) | {"threads"}
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from embed.w2v.kernel_math import logistic_loss, prefetch_row, sigmoid
-from embed.w2v.sampling import below, subsample, xorshift
+from embed.nn.activations import sigmoid_scalar
+from embed.nn.losses import logistic_loss_scalar
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
+from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(**KERNEL_JIT)
 def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, want_loss):
     """One shared-negatives CBOW step for ``gsz`` centre words; return the summed loss.
 
@@ -56,9 +58,9 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
             for d in range(dim):
                 s += h[b, d] * syn1[r, d]
             label = _ONE if t == 0 else _ZERO
-            g[b, t] = (label - sigmoid(s)) * alpha
+            g[b, t] = (label - sigmoid_scalar(s)) * alpha
             if want_loss:
-                loss += logistic_loss(s, label)
+                loss += logistic_loss_scalar(s, label)
     for b in range(gsz):
         if cnt[b] == 0:
             continue
@@ -94,67 +96,89 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_unk, seed,
-                     loss_every, group, buf, ctx, cnt, centres, negs, h, dh, g):
-    """Train CBOW on one chunk of the id stream (treated as one sentence).
+@njit(**KERNEL_JIT, inline="always")
+def group_first(q, window, group):
+    """Position of group ``q``'s first member. Members sit one window span apart (stride
+    2*window+1), so their windows do not overlap and their hidden vectors differ; groups are
+    visited so that each member's window slides by one word from the previous group's."""
+    stride = 2 * window + 1
+    return (q // stride) * group * stride + q % stride
 
-    Scratch: buf int32 [n], ctx int32 [group, 2*window], cnt/centres int32 [group],
-    negs int32 [2, negative] (this group's negatives and the next group's, drawn one group
-    ahead so their rows can be prefetched), h/dh float32 [group, dim],
-    g float32 [group, 1+negative].
+
+@njit(**KERNEL_JIT, inline="always")
+def draw_shared(table, negative, state, out):
+    """``negative`` draws into ``out`` (a group's shared negatives); return the state."""
+    for j in range(negative):
+        out[j], state = draw_negative(table, state)
+    return state
+
+
+@njit(**KERNEL_JIT)
+def next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres):
+    """Fill group ``q``'s members (one window span apart, see ``group_first``): their
+    contexts, counts and centre words; return (members, state). Members past the chunk's end
+    are left out."""
+    stride = 2 * window + 1
+    first = group_first(q, window, group)
+    gsz = 0
+    for b in range(group):
+        i = first + b * stride
+        if i >= n:
+            break
+        reach, state = reduced_window(state, window)
+        start, stop = window_span(i, reach, lo, hi)
+        m = 0
+        for j in range(start, stop):
+            if j != i:
+                ctx[b, m] = buf[j]
+                m += 1
+        cnt[b] = m
+        centres[b] = buf[i]
+        gsz += 1
+    return gsz, state
+
+
+@njit(**KERNEL_JIT)
+def group_count(n, window, group):
+    """Groups that cover a chunk of ``n`` kept words (some may be empty near its end)."""
+    stride = 2 * window + 1
+    span = group * stride
+    return ((n + span - 1) // span) * stride
+
+
+@njit(**KERNEL_JIT)
+def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, keep_unk,
+                     seed, loss_every, group, buf, lo, hi, ctx, cnt, centres, negs, h, dh, g):
+    """Train CBOW on one chunk of the id stream.
+
+    ends int32 [s]: the chunk's sentence ends (windows stop there). Scratch: buf/lo/hi int32
+    [n], ctx int32 [group, 2*window], cnt/centres int32 [group], negs int32 [2, negative] (this
+    group's negatives and the next group's, drawn one group ahead so their rows can be
+    prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative].
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
     state = np.uint64(seed)
-    n, state = subsample(ids, keep, keep_unk, state, buf)
-    tsize = table.shape[0]
+    n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     loss = 0.0
     nloss = 0
-    # Members of a group sit one window span apart (stride 2*window+1), so their windows do
-    # not overlap and their hidden vectors differ; groups are visited so that each member's
-    # window slides by one word from the previous group's.
     stride = 2 * window + 1
-    span = group * stride
-    ngroups = ((n + span - 1) // span) * stride
     cur = 0
-    for j in range(negative):
-        state = xorshift(state)
-        negs[0, j] = table[below(state, tsize)]
-    for q in range(ngroups):
-        first = (q // stride) * span + q % stride
-        if first >= n:
+    state = draw_shared(table, negative, state, negs[0])
+    for q in range(group_count(n, window, group)):
+        if group_first(q, window, group) >= n:
             continue
         nxt = 1 - cur
+        state = draw_shared(table, negative, state, negs[nxt])
         for j in range(negative):
-            state = xorshift(state)
-            r = table[below(state, tsize)]
-            negs[nxt, j] = r
-            prefetch_row(syn1, r)
-        qn = q + 1
-        nfirst = (qn // stride) * span + qn % stride
+            prefetch_row(syn1, negs[nxt, j])
+        nfirst = group_first(q + 1, window, group)
         for b in range(group):
             p = nfirst + b * stride
             if p < n:
                 prefetch_row(syn1, buf[p])
                 if p + window < n:
                     prefetch_row(syn0, buf[p + window])
-        gsz = 0
-        for b in range(group):
-            i = first + b * stride
-            if i >= n:
-                break
-            state = xorshift(state)
-            reach = window - below(state, window)
-            lo = max(0, i - reach)
-            hi = min(n, i + reach + 1)
-            m = 0
-            for j in range(lo, hi):
-                if j != i:
-                    ctx[b, m] = buf[j]
-                    m += 1
-            cnt[b] = m
-            centres[b] = buf[i]
-            gsz += 1
+        gsz, state = next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres)
         want = loss_every > 0 and q % loss_every == 0
         loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha, h, dh,
                            g, want)
@@ -164,3 +188,25 @@ def train_cbow_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep
                     nloss += 1
         cur = nxt
     return n, loss, nloss
+
+
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
+    """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
+    scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
+    syn0, syn1 = model.vectors, model.output
+    win, k, G, dim = st.window, st.negative, st.cbow_group, st.dim
+    buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
+    ctx = np.empty((G, 2 * win), np.int32)
+    cnt = np.empty(G, np.int32)
+    centres = np.empty(G, np.int32)
+    negs = np.empty((2, k), np.int32)
+    h = np.empty((G, dim), np.float32)
+    dh = np.empty((G, dim), np.float32)
+    g = np.empty((G, k + 1), np.float32)
+
+    def run(ids, ends, alpha, seed):
+        return train_cbow_chunk(syn0, syn1, ids, ends, keep, table, win, k, np.float32(alpha),
+                                st.keep_unk, seed, loss_every, G, buf, lo, hi, ctx, cnt, centres,
+                                negs, h, dh, g)
+
+    return run

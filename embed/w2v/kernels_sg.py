@@ -14,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from embed.w2v.kernel_math import logistic_loss, prefetch_row, sigmoid
-from embed.w2v.sampling import below, subsample, xorshift
+from embed.nn.activations import sigmoid_scalar
+from embed.nn.losses import logistic_loss_scalar
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
+from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
 
 # Context rows per HogBatch step. Every row of a step pushes the shared output rows from the same
 # stale values, so the positive's row moves by up to m single-pair steps at once; with wide
@@ -26,7 +28,7 @@ _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(**KERNEL_JIT)
 def sg_block(syn0, syn1, ctx, m, targets, nt, alpha, g, grad, want_loss):
     """One HogBatch step; return the summed logistic loss (0 unless ``want_loss``).
 
@@ -45,9 +47,9 @@ def sg_block(syn0, syn1, ctx, m, targets, nt, alpha, g, grad, want_loss):
             for d in range(dim):
                 s += syn0[c, d] * syn1[r, d]
             label = _ONE if t == 0 else _ZERO
-            g[a, t] = (label - sigmoid(s)) * alpha
+            g[a, t] = (label - sigmoid_scalar(s)) * alpha
             if want_loss:
-                loss += logistic_loss(s, label)
+                loss += logistic_loss_scalar(s, label)
     for a in range(m):
         for d in range(dim):
             grad[a, d] = _ZERO
@@ -70,17 +72,15 @@ def sg_block(syn0, syn1, ctx, m, targets, nt, alpha, g, grad, want_loss):
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def _draw_targets(syn1, table, w, negative, state, row):
-    """row[0] = w, then up to ``negative`` negatives (a draw equal to w is skipped, as in
-    word2vec), prefetching each output row; return (targets written, state)."""
-    tsize = table.shape[0]
+@njit(**KERNEL_JIT)
+def draw_targets(syn1, table, w, negative, state, row):
+    """row[0] = w, then the ``negative`` draws that differ from w, prefetching each output row;
+    return (targets written, state)."""
     row[0] = w
     prefetch_row(syn1, w)
     nt = 1
     for _ in range(negative):
-        state = xorshift(state)
-        t = table[below(state, tsize)]
+        t, state = draw_negative(table, state)
         if t != w:
             row[nt] = t
             nt += 1
@@ -88,39 +88,38 @@ def _draw_targets(syn1, table, w, negative, state, row):
     return nt, state
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def train_sg_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_unk, seed,
-                   loss_every, buf, ctx, targets, g, grad):
-    """Train skip-gram on one chunk of the id stream (treated as one sentence).
+@njit(**KERNEL_JIT)
+def train_sg_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, keep_unk, seed,
+                   loss_every, buf, lo, hi, ctx, targets, g, grad):
+    """Train skip-gram on one chunk of the id stream.
 
-    ids int32 [n]: raw corpus ids (UNK included); keep float32 [V]: subsampling keep
-    probabilities; table int32 [T]: negative table. Scratch: buf int32 [n], ctx int32 [2*window],
-    targets int32 [2, 1+negative] (this centre's targets and the next one's, drawn one word
-    ahead so their rows can be prefetched), g float32 [2*window, 1+negative],
-    grad float32 [2*window, dim].
+    ids int32 [n]: raw corpus ids (UNK included); ends int32 [s]: the chunk's sentence ends
+    (windows stop there); keep float32 [V]: subsampling keep probabilities; table int32 [T]:
+    negative table. Scratch: buf/lo/hi int32 [n], ctx int32 [2*window], targets int32
+    [2, 1+negative] (this centre's targets and the next one's, drawn one word ahead so their rows
+    can be prefetched), g float32 [2*window, 1+negative], grad float32 [2*window, dim].
     The loss is measured on every ``loss_every``-th centre word (0: never).
     Returns (words trained after subsampling, loss sum, number of pairs in the loss sum).
     """
     state = np.uint64(seed)
-    n, state = subsample(ids, keep, keep_unk, state, buf)
+    n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     loss = 0.0
     nloss = 0
     if n == 0:
         return n, loss, nloss
     cur = 0
-    nt, state = _draw_targets(syn1, table, buf[0], negative, state, targets[0])
+    nt, state = draw_targets(syn1, table, buf[0], negative, state, targets[0])
     for i in range(n):
         nxt = 1 - cur
         nt_next = 0
         if i + 1 < n:
-            nt_next, state = _draw_targets(syn1, table, buf[i + 1], negative, state,
-                                           targets[nxt])
+            nt_next, state = draw_targets(syn1, table, buf[i + 1], negative, state, targets[nxt])
             if i + 1 + window < n:
                 prefetch_row(syn0, buf[i + 1 + window])
-        state = xorshift(state)
-        reach = window - below(state, window)
+        reach, state = reduced_window(state, window)
+        start, stop = window_span(i, reach, lo, hi)
         m = 0
-        for j in range(max(0, i - reach), min(n, i + reach + 1)):
+        for j in range(start, stop):
             if j != i:
                 ctx[m] = buf[j]
                 m += 1
@@ -134,3 +133,22 @@ def train_sg_chunk(syn0, syn1, ids, keep, table, window, negative, alpha, keep_u
         cur = nxt
         nt = nt_next
     return n, loss, nloss
+
+
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
+    """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
+    scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
+    syn0, syn1 = model.vectors, model.output
+    win, k = st.window, st.negative
+    buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
+    ctx = np.empty(2 * win, np.int32)
+    targets = np.empty((2, k + 1), np.int32)
+    g = np.empty((2 * win, k + 1), np.float32)
+    grad = np.empty((2 * win, st.dim), np.float32)
+    alpha_t = np.float32
+
+    def run(ids, ends, alpha, seed):
+        return train_sg_chunk(syn0, syn1, ids, ends, keep, table, win, k, alpha_t(alpha),
+                              st.keep_unk, seed, loss_every, buf, lo, hi, ctx, targets, g, grad)
+
+    return run

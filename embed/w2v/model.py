@@ -3,7 +3,8 @@
 ``Word2VecModel`` is what ``embed.w2v.train.train`` returns and what ``embed.load(path)`` reads
 back. On disk it is an ``embed.modeldir`` directory plus ``train_state.json``, the trainer's
 position in its learning-rate schedule (epoch, chunk, words done), which ``--resume`` needs,
-and, for a layered run with a stateful optimizer, ``optimizer.npz`` (its per-row slots).
+and, for a layered run with a stateful optimizer, ``optimizer.npz`` (its per-row slots): all
+of them written as one all-or-nothing checkpoint.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from embed import modeldir
-from embed.atomic import atomic_path, write_text
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 
@@ -32,7 +32,9 @@ class Word2VecModel:
     output: float32 [V, dim], the negative-sampling output weights; settings: the training
     settings (dict, JSON-able); history: float64 [n, 2] of (corpus words processed, running
     loss); state: the trainer's schedule position (dict) or None; optimizer_state: the
-    optimizer's slot arrays by "param.slot" name (layered runs with a stateful optimizer) or None.
+    optimizer's slot arrays by "param.slot" name (layered runs with a stateful optimizer) or None;
+    arrays: the other arrays a model family keeps (a hierarchical-softmax tree and its output
+    table, subword rows, ...) by name, each saved as ``NAME.npy`` in the same checkpoint.
     """
 
     def __init__(self, vectors: np.ndarray, output: np.ndarray | None, vocab: Vocabulary,
@@ -47,6 +49,7 @@ class Word2VecModel:
         self.history = (np.zeros((0, 2)) if history is None
                         else np.asarray(history, dtype=np.float64).reshape(-1, 2))
         self.state = state
+        self.arrays: dict[str, np.ndarray] = {}
         self._optimizer_state: dict | None = None
         self._optimizer_file: Path | None = None  # read on first use (only --resume needs it)
         self._wv = None
@@ -60,7 +63,7 @@ class Word2VecModel:
         if self._optimizer_state is None and self._optimizer_file is not None:
             f, self._optimizer_file = self._optimizer_file, None
             try:
-                with np.load(f) as npz:
+                with np.load(f, allow_pickle=False) as npz:
                     self._optimizer_state = {k: npz[k] for k in npz.files}
             except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
                 raise EmbedError(f"{f}: damaged optimizer state ({e})") from None
@@ -93,30 +96,40 @@ class Word2VecModel:
         return self.wv.most_similar(word, topn=topn)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the model directory atomically, file by file (the state file last)."""
-        path = Path(path)
-        modeldir.save(path, modeldir.ModelFiles(
-            vectors=self.vectors, vocab=self.vocab, settings=self.settings, output=self.output,
-            history=self.history))
+        """Write the model directory as one all-or-nothing checkpoint (``embed.modeldir``)."""
+        extra = {}
         state = self.state
         if self.optimizer_state:
-            with atomic_path(path / OPTIMIZER, suffix=".npz") as tmp:
-                np.savez(tmp, **self.optimizer_state)
+            slots = dict(self.optimizer_state)
+
+            def write_slots(p):
+                with open(p, "wb") as f:   # a file object: np.savez would append .npz
+                    np.savez(f, **slots)
+            extra[OPTIMIZER] = write_slots
             state = {**(state or {}), "optimizer_file": OPTIMIZER}
+        if self.arrays:
+            for name, array in self.arrays.items():
+                extra[f"{name}.npy"] = modeldir.npy_writer(array, dtype=array.dtype)
+            state = {**(state or {}), "arrays": sorted(self.arrays)}
         if state is not None:
-            write_text(path / STATE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+            extra[STATE] = modeldir.json_writer(state)
+        modeldir.save(Path(path), modeldir.ModelFiles(
+            vectors=self.vectors, vocab=self.vocab, settings=self.settings, output=self.output,
+            history=self.history, extra=extra))
         self._wv = None
 
 
-def load_model(path: str | os.PathLike, mmap: bool = False) -> Word2VecModel:
-    """Read a model directory written by ``Word2VecModel.save`` / ``embed train``."""
-    files = modeldir.load(path, mmap=mmap)
+def load_model(path: str | os.PathLike, mmap: bool = False,
+               verify: bool = False) -> Word2VecModel:
+    """Read a model directory written by ``Word2VecModel.save`` / ``embed train``; ``verify``
+    checks every file against the checkpoint's checksums (``--resume`` does)."""
+    files = modeldir.load(path, mmap=mmap, history=True, verify=verify)
     state = None
     state_file = Path(path) / STATE
     if state_file.is_file():
         try:
             state = json.loads(state_file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise EmbedError(f"{state_file}: not valid JSON ({e})") from None
     vectors = files.vectors if mmap else np.ascontiguousarray(files.vectors, dtype=np.float32)
     output = files.output
@@ -125,4 +138,14 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> Word2VecModel:
     model = Word2VecModel(vectors, output, files.vocab, files.settings, files.history, state)
     if isinstance(state, dict) and state.get("optimizer_file") == OPTIMIZER:
         model._optimizer_file = Path(path) / OPTIMIZER
+    names = state.get("arrays", []) if isinstance(state, dict) else []
+    if not (isinstance(names, list) and all(isinstance(n, str) and n.isidentifier()
+                                            for n in names)):
+        raise EmbedError(f"{state_file}: damaged list of arrays: {names!r}")
+    for name in names:
+        f = Path(path) / f"{name}.npy"
+        try:
+            model.arrays[name] = np.load(f, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as e:
+            raise EmbedError(f"{f}: missing or damaged ({e})") from None
     return model

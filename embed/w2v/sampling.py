@@ -113,32 +113,59 @@ def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
     return x or 0x2545F4914F6CDD1D
 
 
-@njit(cache=True, nogil=True)
-def subsample(ids, keep, keep_unk, state, out):
-    """Copy the ids of ``ids`` that survive subsampling into ``out``; return (count, state).
+# ---- building blocks of every training kernel (inlined by numba) ---------------------------------
 
-    ``keep`` is ``keep_probabilities``; UNK (0) is dropped unless ``keep_unk``.
+@njit(cache=True, nogil=True, inline="always")
+def draw_negative(table, state):
+    """One negative drawn from the unigram^0.75 table; return (id, state).
+
+    The one rule for a draw equal to the positive word, shared by every kernel and by the
+    layered path's example walkers: it is not redrawn; the caller drops it from that word's
+    targets (word2vec.c's ``if (target == word) continue``).
+    """
+    state = xorshift(state)
+    return table[below(state, table.shape[0])], state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def reduced_window(state, window):
+    """word2vec's random window shrink: a reach in [1, window] words; return (reach, state)."""
+    state = xorshift(state)
+    return window - below(state, window), state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def window_span(i, reach, lo, hi):
+    """Positions [start, stop) of centre ``i``'s window, clipped to its sentence [lo[i], hi[i])."""
+    return max(lo[i], i - reach), min(hi[i], i + reach + 1)
+
+
+@njit(cache=True, nogil=True)
+def subsample(ids, ends, keep, keep_unk, state, buf, lo, hi):
+    """Copy the ids of a chunk that survive subsampling into ``buf``; return (count, state).
+
+    ids int32 [n]: one chunk of the corpus; ends int32 [s]: its sentences' end offsets in ids
+    (the last is n). keep: ``keep_probabilities``; UNK (0) is dropped unless ``keep_unk``.
+    lo / hi int32 [>= n] receive, for each kept position, the bounds of its sentence in ``buf``,
+    so windows never cross a sentence end (``window_span``).
     """
     n = 0
-    for i in range(ids.shape[0]):
-        w = ids[i]
-        if w == 0 and not keep_unk:
-            continue
-        p = keep[w]
-        if p < 1.0:
-            state = xorshift(state)
-            if uniform(state) >= p:
+    s0 = 0
+    for e in ends:
+        start = n
+        for i in range(s0, e):
+            w = ids[i]
+            if w == 0 and not keep_unk:
                 continue
-        out[n] = w
-        n += 1
+            p = keep[w]
+            if p < 1.0:
+                state = xorshift(state)
+                if uniform(state) >= p:
+                    continue
+            buf[n] = w
+            n += 1
+        for j in range(start, n):
+            lo[j] = start
+            hi[j] = n
+        s0 = e
     return n, state
-
-
-@njit(cache=True, nogil=True)
-def draw_negatives(table, k, state, out):
-    """Fill ``out[:k]`` with ids drawn from the negative table; return the state."""
-    size = table.shape[0]
-    for j in range(k):
-        state = xorshift(state)
-        out[j] = table[below(state, size)]
-    return state

@@ -1,37 +1,14 @@
-"""Scalar helpers shared by the training kernels (inlined by numba into each kernel)."""
+"""What every training kernel shares besides the math: its numba options and ``prefetch_row``."""
 from __future__ import annotations
 
-import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-# Beyond |x| = 12 the logistic is 1 or 0 to float32 precision; clipping keeps exp() finite, which
-# fastmath assumes.
-_CLIP = np.float32(12.0)
-_ONE = np.float32(1.0)
-
-
-@njit(cache=True, nogil=True, fastmath=True, inline="always")
-def sigmoid(x):
-    if x > _CLIP:
-        x = _CLIP
-    elif x < -_CLIP:
-        x = -_CLIP
-    return _ONE / (_ONE + np.exp(-x))
-
-
-@njit(cache=True, nogil=True, fastmath=True, inline="always")
-def logistic_loss(score, label):
-    """-log sigmoid(score) for label 1, -log sigmoid(-score) for label 0 (softplus form)."""
-    z = -score if label > 0 else score
-    if z > _CLIP:
-        return z
-    if z < -_CLIP:
-        z = -_CLIP
-    return np.log1p(np.exp(z))
-
+# error_model="numpy": a float division by zero gives inf/NaN (caught by the divergence checks)
+# instead of a ZeroDivisionError check on every division of the hot loops.
+KERNEL_JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 
 @intrinsic

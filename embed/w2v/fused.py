@@ -1,0 +1,39 @@
+"""The fused path: numba kernels that do forward, backward and the SGD update in one pass.
+
+Each kernel module offers ``make_runner(model, keep, table, settings, max_chunk, loss_every)``
+returning one thread's run(ids, ends, alpha, seed) over the model's tables. A model family (a new output
+layer, subword inputs) is a new kernel module and an entry in ``KERNELS``, not a branch in
+train().
+"""
+from __future__ import annotations
+
+import importlib
+
+from embed.w2v.settings import TrainSettings
+
+# The fused kernels measure the loss on every LOSS_EVERY-th centre word (group for CBOW): the
+# log/exp per score would otherwise cost about a third of skip-gram's time.
+LOSS_EVERY = 8
+
+# (model, kernel) -> the module holding its kernel and make_runner
+KERNELS = {
+    ("skipgram", "batched"): "embed.w2v.kernels_sg",
+    ("cbow", "batched"): "embed.w2v.kernels_cbow",
+    ("skipgram", "classic"): "embed.w2v.kernels_classic",
+    ("cbow", "classic"): "embed.w2v.kernels_classic",
+}
+
+
+def kernel_module(settings: TrainSettings):
+    return importlib.import_module(KERNELS[(settings.model, settings.kernel)])
+
+
+def worker_factory(model, keep, table, settings: TrainSettings, max_chunk: int):
+    """make_worker() for the Hogwild runner: each call builds one thread's kernel runner (its
+    own scratch) over the model's shared tables."""
+    module = kernel_module(settings)
+
+    def make_worker():
+        return module.make_runner(model, keep, table, settings, max_chunk, LOSS_EVERY)
+
+    return make_worker

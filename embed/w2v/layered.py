@@ -1,0 +1,172 @@
+"""The layered path: the same models through embed.nn, for any optimizer and schedule.
+
+``Embedding`` -> (mean of the context rows for CBOW) -> ``negative_sampling_loss`` (or the
+full-softmax cross-check) -> ``optimizer.step`` on sparse rows, one thread. The examples come
+from ``embed.w2v.examples``, which walks a chunk exactly as the fused kernels do, so with plain
+SGD and ``block_steps=True`` (one optimizer step per fused block) this path computes the fused
+kernels' update, block for block: the cross-check test compares whole chunks. For speed it
+otherwise steps on ``LAYERED_ROWS`` examples at a time.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from embed.errors import EmbedError
+from embed.nn.errors import NNError
+from embed.w2v.kernels_sg import MAX_BLOCK
+from embed.w2v.settings import TrainSettings
+
+LAYERED_ROWS = 512      # examples per optimizer step
+SOFTMAX_MAX_VOCAB = 5000
+# Hypergradient step on the rate. The losses are sums over LAYERED_ROWS examples, so the product
+# of successive gradients scales with LAYERED_ROWS**2; Baydin et al.'s 1e-3 (for mean losses)
+# is rescaled to match.
+HYPER_BETA = 1e-3 / LAYERED_ROWS ** 2
+
+
+class LayeredTrainer:
+    """One thread's layered training over the model's tables (shared, not copied)."""
+
+    def __init__(self, model, keep, table, settings: TrainSettings, lr: float, max_chunk: int,
+                 block_steps: bool = False, hyper_beta: float = HYPER_BETA):
+        from embed.nn.layers import Embedding
+        from embed.nn.optimizers import get_optimizer
+        from embed.nn.schedules import Hypergradient
+
+        st = self.st = settings
+        self.keep, self.table, self.block_steps = keep, table, block_steps
+        self.emb = Embedding(1, st.dim)
+        self.emb.W = model.vectors
+        self.out = model.output
+        self.opt = get_optimizer(st.optimizer, lr=lr)
+        self.hyper = (Hypergradient(lr, beta=hyper_beta, lr_min=st.min_alpha)
+                      if st.lr_schedule == "hypergradient" else None)
+        n, win, k = max_chunk, st.window, st.negative
+        self.buf, self.lo, self.hi = (np.empty(n, np.int32) for _ in range(3))
+        self.ctx = np.empty(2 * win * n, np.int32)
+        self.counts = np.empty(n, np.int32)
+        self.ntargets = np.empty(n, np.int32)
+        self.groups = np.empty(n, np.int32)
+        self.targets = np.empty((n, k + 1), np.int32)
+        self.pair = np.empty((2, k + 1), np.int32)
+        G = st.cbow_group
+        self.gctx = np.empty((G, 2 * win), np.int32)
+        self.gcnt = np.empty(G, np.int32)
+        self.gcentres = np.empty(G, np.int32)
+        self.negs = np.empty((2, k), np.int32)
+        if model.optimizer_state:
+            try:
+                self.opt.load_state_dict(model.optimizer_state, self.params())
+            except NNError as e:
+                raise EmbedError(f"the saved optimizer state does not fit the model: {e}") from None
+
+    def params(self) -> dict:
+        return {"vectors": self.emb.W, "output": self.out}
+
+    def state(self) -> dict:
+        """The optimizer's slots (empty for SGD) for ``optimizer.npz``."""
+        return {k: v for k, v in self.opt.state_dict(self.params()).items() if k != "lr"}
+
+    def _loss(self, h, targets, mask):
+        """(loss, dh, grad for the output table) from the configured loss, summed over rows."""
+        from embed.nn.losses import negative_sampling_loss, softmax_cross_entropy
+
+        if self.st.loss == "negative":
+            return negative_sampling_loss(h, self.out, targets, reduction="sum", mask=mask)
+        m = h.shape[0]
+        # a dropped UNK is no class either (as it is never a negative): softmax over words 1..V-1
+        first = 0 if self.st.keep_unk else 1
+        out = self.out[first:]
+        logits = h @ out.T
+        onehot = np.zeros_like(logits)
+        onehot[np.arange(m), targets[:, 0] - first] = 1
+        loss, dlogits = softmax_cross_entropy(logits, onehot)
+        dlogits *= m                        # the core's loss is a mean; word2vec's is a sum
+        gout = np.zeros_like(self.out)
+        gout[first:] = dlogits.T @ h
+        return loss * m, dlogits @ out, gout
+
+    def _step(self, inputs, targets, mask, counts=None):
+        """One optimizer step on ``inputs`` (skip-gram: one row per example) or, with
+        ``counts``, on CBOW examples averaging ``counts[i]`` consecutive input rows each."""
+        vecs = self.emb.forward(inputs)
+        if counts is None:
+            h = vecs
+        else:
+            offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            h = (np.add.reduceat(vecs, offsets, axis=0) / counts[:, None]).astype(np.float32)
+        loss, dh, gout = self._loss(h, targets, mask)
+        # word2vec's CBOW convention: every context row gets the whole gradient of h
+        self.emb.backward(dh if counts is None else np.repeat(dh, counts, axis=0))
+        grads = [self.emb.grad, gout]
+        if self.hyper is not None:
+            self.hyper.apply(self.opt, grads)
+        self.opt.step([self.emb.W, self.out], grads)
+        return loss
+
+    def run(self, ids, ends, lr, seed):
+        """Train one chunk; return (trained words, loss sum, examples in it, the rate after)."""
+        from embed.w2v.examples import cbow_walk, sg_walk
+
+        st = self.st
+        if self.hyper is None:
+            self.opt.lr = lr
+        win, k = st.window, st.negative
+        if st.model == "skipgram":
+            rows, _ = sg_walk(self.out, ids, ends, self.keep, self.table, win, k, st.keep_unk,
+                              seed, self.buf, self.lo, self.hi, self.pair, self.ctx, self.counts,
+                              self.targets, self.ntargets)
+            total, count = self._skipgram(rows)
+        else:
+            rows, _ = cbow_walk(ids, ends, self.keep, self.table, win, k, st.keep_unk, seed,
+                                st.cbow_group, self.buf, self.lo, self.hi, self.gctx, self.gcnt,
+                                self.gcentres, self.negs, self.ctx, self.counts, self.targets,
+                                self.groups)
+            total, count = self._cbow(rows)
+        return int(len(ids)), total, count, self.opt.lr
+
+    def _skipgram(self, rows):
+        """One example per (context, centre) pair, the centre's targets shared by its contexts;
+        targets past a row's ``ntargets`` (skipped negatives) are masked."""
+        counts = self.counts[:rows]
+        k1 = self.targets.shape[1]
+        valid = np.arange(k1)[None, :] < self.ntargets[:rows, None]
+        mask = valid.astype(np.float32)
+        # the masked slots hold no draw: point them at a real row (they add nothing)
+        rows_targets = np.where(valid, self.targets[:rows], self.targets[:rows, :1])
+        pairs = int(counts.sum())
+        targets = np.repeat(rows_targets, counts, axis=0)
+        masks = np.repeat(mask, counts, axis=0)
+        if self.block_steps:   # the fused kernel's blocks: each centre's contexts, <= MAX_BLOCK
+            starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            cuts = [(s + a, s + min(a + MAX_BLOCK, m)) for s, m in zip(starts.tolist(),
+                                                                     counts.tolist())
+                    for a in range(0, m, MAX_BLOCK)]
+        else:
+            cuts = [(s, min(pairs, s + LAYERED_ROWS)) for s in range(0, pairs, LAYERED_ROWS)]
+        total = 0.0
+        for s, e in cuts:
+            total += self._step(self.ctx[s:e], targets[s:e], masks[s:e])
+        return total, pairs
+
+    def _cbow(self, rows):
+        """One example per centre word (the mean of its contexts); the group's shared negatives
+        equal to the row's centre are masked."""
+        counts = self.counts[:rows]
+        targets = self.targets[:rows]
+        mask = (targets != targets[:, :1]).astype(np.float32)
+        mask[:, 0] = 1
+        offsets = np.concatenate(([0], np.cumsum(counts)))
+        if self.block_steps:   # the fused kernel's blocks: one group each
+            g = self.groups[:rows]
+            bounds = np.flatnonzero(np.diff(g)) + 1
+            cuts = list(zip(np.concatenate(([0], bounds)).tolist(),
+                            np.concatenate((bounds, [rows])).tolist()))
+        else:
+            step = max(1, LAYERED_ROWS // (2 * self.st.window))
+            cuts = [(s, min(rows, s + step)) for s in range(0, rows, step)]
+        total = 0.0
+        for s, e in cuts:
+            total += self._step(self.ctx[offsets[s]:offsets[e]], targets[s:e], mask[s:e],
+                                counts[s:e])
+        return total, rows

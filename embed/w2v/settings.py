@@ -1,0 +1,153 @@
+"""The training settings of one run: one frozen object, validated in one place.
+
+``TrainSettings`` is what `embed train`, `embed.w2v.train.train`, ``--resume``, `embed tune`
+and the benchmarks pass around and what ``settings.json`` stores. Its fields are the names a
+search space may use; the CLI's choices come from the tuples below.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from embed.errors import EmbedError
+
+MODELS = ("skipgram", "cbow")
+KERNELS = ("batched", "classic")
+SCHEDULES = ("linear", "constant", "hypergradient")
+LOSSES = ("negative", "softmax")
+OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "adadelta", "rmsprop", "adam")
+DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}  # word2vec.c's
+# Learning rates that suit each optimizer when no alpha is given (SGD: word2vec.c's).
+OPTIMIZER_ALPHA = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01, "adadelta": 1.0}
+CHUNK_WORDS = 10_000    # corpus words per kernel call (gensim's and word2vec.c's sentence cap)
+CBOW_GROUP = 6          # CBOW centre words (one window span apart) sharing one set of negatives
+# Upper bounds that catch a typo before it allocates gigabytes or runs for days.
+MAX_DIM = 10_000
+MAX_WINDOW = 10_000
+MAX_NEGATIVE = 1_000
+MAX_EPOCHS = 100_000
+MAX_SEED = 2 ** 32 - 1
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that decides what a training run computes (not how fast: threads are not
+    here). ``alpha`` / ``min_alpha`` left as None get their defaults (by model and optimizer;
+    alpha * 1e-4). Invalid values raise EmbedError naming the setting."""
+
+    model: str = "skipgram"
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    epochs: int = 5
+    alpha: float | None = None
+    min_alpha: float | None = None
+    seed: int = 1
+    optimizer: str = "sgd"
+    kernel: str = "batched"
+    keep_unk: bool = False
+    lr_schedule: str = "linear"
+    loss: str = "negative"
+    # the chunking of the run: a resumed run keeps its own so its saved position means the same
+    chunk_words: int = CHUNK_WORDS
+    cbow_group: int = CBOW_GROUP
+
+    def __post_init__(self):
+        _choice("model", self.model, MODELS)
+        _choice("kernel", self.kernel, KERNELS)
+        _choice("lr-schedule", self.lr_schedule, SCHEDULES)
+        _choice("loss", self.loss, LOSSES)
+        optimizer = str(self.optimizer).lower()
+        _choice("optimizer", optimizer, OPTIMIZER_NAMES)
+        for name, low, high in (("dim", 1, MAX_DIM), ("window", 1, MAX_WINDOW),
+                                ("epochs", 1, MAX_EPOCHS),
+                                ("negative", 1 if self.loss == "negative" else 0, MAX_NEGATIVE),
+                                ("seed", 0, MAX_SEED), ("chunk_words", 1, None),
+                                ("cbow_group", 1, 64)):
+            _integer(name, getattr(self, name), low, high)
+        for name in ("alpha", "min_alpha", "sample"):
+            value = getattr(self, name)
+            if value is not None and not _is_number(value):
+                raise EmbedError(f"{_flag(name)} must be a number, got {value!r}")
+        if not isinstance(self.keep_unk, (bool, np.bool_)):
+            raise EmbedError(f"keep-unk must be true or false, got {self.keep_unk!r}")
+        alpha = self.alpha
+        if alpha is None:
+            alpha = OPTIMIZER_ALPHA.get(optimizer, DEFAULT_ALPHA[self.model])
+        min_alpha = alpha * 1e-4 if self.min_alpha is None else self.min_alpha
+        if not (alpha > 0 and math.isfinite(alpha)):
+            raise EmbedError(f"alpha must be a positive number, got {alpha}")
+        if not (0 <= min_alpha <= alpha):
+            raise EmbedError(f"min-alpha must be between 0 and alpha ({alpha}), got {min_alpha}")
+        if not (self.sample >= 0 and math.isfinite(self.sample)):
+            raise EmbedError(f"sample must be >= 0, got {self.sample}")
+        fixed = dict(optimizer=optimizer, alpha=float(alpha), min_alpha=float(min_alpha),
+                     sample=float(self.sample), keep_unk=bool(self.keep_unk),
+                     **{f.name: int(getattr(self, f.name)) for f in dataclasses.fields(self)
+                        if f.type == "int"})
+        for name, value in fixed.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The setting names (a search space or settings.json uses them)."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @property
+    def layered(self) -> bool:
+        """Whether the run needs the layered embed.nn path (the fused kernels do plain SGD on
+        the negative-sampling loss with a linear or constant rate)."""
+        return (self.optimizer != "sgd" or self.lr_schedule == "hypergradient"
+                or self.loss == "softmax")
+
+    def replace(self, **changes) -> "TrainSettings":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, saved: dict, where: str = "settings") -> "TrainSettings":
+        """The settings stored in ``saved`` (a settings.json), validated like new ones: a
+        hand-edited or damaged file is a one-line error naming ``where``. Other keys (the
+        corpus, vocabulary settings) are ignored."""
+        if not isinstance(saved, dict):
+            raise EmbedError(f"{where}: the saved settings are not a JSON object")
+        required = [f.name for f in dataclasses.fields(cls)
+                    if f.name not in ("chunk_words", "cbow_group")]
+        missing = [k for k in required if k not in saved]
+        if missing:
+            raise EmbedError(f"{where}: the saved settings lack {', '.join(missing)}")
+        try:
+            return cls(**{k: saved[k] for k in cls.names() if k in saved})
+        except EmbedError as e:
+            raise EmbedError(f"{where}: bad saved settings: {e}") from None
+
+
+def _flag(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _choice(name, value, choices) -> None:
+    if value not in choices:
+        raise EmbedError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
+
+
+def _integer(name, value, low, high) -> None:
+    """An integer (or a float with an integer value, as a search space may give) in range."""
+    ok = (not isinstance(value, (bool, np.bool_))
+          and (isinstance(value, (int, np.integer))
+               or (isinstance(value, (float, np.floating)) and math.isfinite(value)
+                   and value == int(value))))
+    if not ok or value < low or (high is not None and value > high):
+        bound = f"between {low} and {high:,}" if high is not None else f">= {low}"
+        raise EmbedError(f"{_flag(name)} must be an integer {bound}, got {value!r}")
+
+
+def _is_number(value) -> bool:
+    return (isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_)))

@@ -87,8 +87,9 @@ def atomic_path(final: str | os.PathLike, suffix: str = ""):
 def cannot_write(final: str | os.PathLike, e: OSError) -> EmbedError:
     """The one-line user error for an output that the OS refused (folder is a file, no
     permission, disk full)."""
+    other = e.filename is not None and os.fspath(e.filename) != os.fspath(final)
     return EmbedError(f"cannot write {final}: {e.strerror or e}"
-                      + (f" ({e.filename})" if e.filename else ""))
+                      + (f" ({e.filename})" if other else ""))
 
 
 def write_text(final: str | os.PathLike, text: str) -> None:

@@ -71,7 +71,10 @@ def hold_dir_lock(path: str | os.PathLike, what: str = "embed") -> Iterator[Path
 
 
 def lock_holder(path: str | os.PathLike) -> dict | None:
-    """Who holds the lock on directory ``path`` right now (the recorded dict), or None."""
+    """Who holds the lock on directory ``path`` right now (the recorded dict), or None.
+
+    A diagnostic: to tell, it takes a shared lock for an instant, during which a writer trying
+    to start would be refused."""
     lock_path = Path(path) / LOCK_NAME
     try:
         fd = os.open(lock_path, os.O_RDONLY | os.O_CLOEXEC)

@@ -17,14 +17,15 @@ def test_bench_tune_default_corpus_is_text8_in_the_data_dir_and_missing_is_one_l
                        env=env, cwd=tmp_path)
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr.splitlines() == [
-        f"error: no corpus at {tmp_path / 'data' / 'text8'}: fetch text8 with `embed download`, "
-        f"or build the offline bench corpus with `../shared/bench/make-corpus.sh OUT` and pass "
-        f"--corpus OUT"]
+        f"error: corpus not found: {tmp_path / 'data' / 'text8'}; get text8 with `embed "
+        f"download`, or build the offline bench corpus with `../shared/bench/make-corpus.sh "
+        f"OUT_FILE` and pass --corpus OUT_FILE"]
 
 
 RUN_BENCH = """
-import runpy, sys
+import os, runpy, sys
 sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))  # as running the script would
 runpy.run_path(sys.argv[0], run_name="__main__")
 assert "embed.tune.cli" not in sys.modules, "the bench went through the CLI"
 assert "embed.tune.search" in sys.modules

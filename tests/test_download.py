@@ -1,16 +1,14 @@
 """Download: a local HTTP server on 127.0.0.1 serves a zip this test builds."""
-import errno
 import io
 import json
 import socket
-import subprocess
 import sys
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
+from faults import fail_writes, in_tmpfs
 
 from embed.data.download import download, ensure_text8
 from embed.errors import EmbedError
@@ -194,24 +192,7 @@ def test_zip_without_text8_uses_its_only_file(server, tmp_path):
 def test_ctrl_c_mid_download_leaves_only_the_resumable_part(server, tmp_path, monkeypatch):
     import embed.data.download as dl
 
-    real_open = open
-
-    class Interrupting:
-        def __init__(self, f):
-            self.f = f
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
-
-        def write(self, block):
-            self.f.write(block[:100])
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(dl, "open", lambda p, mode="r", *a: Interrupting(real_open(p, mode, *a))
-                        if "a" in mode or "w" in mode else real_open(p, mode, *a), raising=False)
+    fail_writes(monkeypatch, dl, room=100, error=KeyboardInterrupt)
     with pytest.raises(KeyboardInterrupt):
         ensure_text8(tmp_path, url=server.url, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["text8.zip.part"]
@@ -241,67 +222,31 @@ def test_bad_url_is_one_clear_error(tmp_path, url):
     assert not (tmp_path / "data").exists()
 
 
-class FullDisk:
-    """A file whose writes fail with ENOSPC once ``room`` bytes were written."""
-
-    def __init__(self, f, room):
-        self.f, self.room = f, room
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.f.close()
-
-    def write(self, block):
-        if len(block) > self.room:
-            self.f.write(block[:self.room])
-            self.room = 0
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self.room -= len(block)
-        return self.f.write(block)
-
-
-def fill_disk(monkeypatch, which, room):
-    """Make the download module's writes to files named ``which(name)`` hit a full disk."""
+@pytest.mark.parametrize("stage, room, message, kept, fetches", [
+    ("downloading", 100, "{d}/text8.zip.part: No space left on device; the 100 bytes "
+     "downloaded so far are kept: make room and run the command again to resume",
+     ["text8.zip.part"], 2),
+    ("unpacking", 1000, "{d}/text8: No space left on device; {d}/text8.zip is kept: make room "
+     "and run the command again to unpack it", ["text8.zip"], 1),
+])
+def test_disk_full_is_one_line_and_keeps_what_was_fetched(server, tmp_path, monkeypatch, stage,
+                                                          room, message, kept, fetches):
+    """Downloading: the .part stays and the next call resumes from it. Unpacking: the verified
+    zip stays until text8 is complete, so the next call unpacks it without fetching again."""
     import embed.data.download as dl
 
-    real_open = open
-
-    def fake_open(p, mode="r", *a):
-        f = real_open(p, mode, *a)
-        return FullDisk(f, room) if ("a" in mode or "w" in mode) and which(Path(p).name) else f
-
-    monkeypatch.setattr(dl, "open", fake_open, raising=False)
-
-
-def test_disk_full_mid_download_is_one_line_and_keeps_the_part_to_resume(
-        server, tmp_path, monkeypatch):
-    fill_disk(monkeypatch, lambda name: name.endswith(".part"), room=100)
+    target = ".part" if stage == "downloading" else ".text8."
+    fail_writes(monkeypatch, dl, room=room, which=lambda name: target in name)
     with pytest.raises(EmbedError) as e:
         ensure_text8(tmp_path, url=server.url, progress=False)
-    assert str(e.value) == (f"cannot write {tmp_path / 'text8.zip.part'}: No space left on "
-                            f"device; the 100 bytes downloaded so far are kept: make room and "
-                            f"run the command again to resume")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8.zip.part"]
+    assert str(e.value) == "cannot write " + message.format(d=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept
     monkeypatch.undo()
     assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
-    assert server.requests[-1][1] == "bytes=100-"
-
-
-def test_disk_full_while_unpacking_keeps_the_verified_zip_until_text8_is_complete(
-        server, tmp_path, monkeypatch):
-    fill_disk(monkeypatch, lambda name: name.startswith(".text8."), room=1000)
-    with pytest.raises(EmbedError) as e:
-        ensure_text8(tmp_path, url=server.url, progress=False)
-    assert str(e.value) == (f"cannot write {tmp_path / 'text8'}: No space left on device; "
-                            f"{tmp_path / 'text8.zip'} is kept: make room and run the command "
-                            f"again to unpack it")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8.zip"]
-    monkeypatch.undo()
-    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
-    assert len(server.requests) == 1  # unpacked from the kept zip: nothing fetched again
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8"]  # zip cleaned after
+    assert len(server.requests) == fetches
+    if stage == "downloading":
+        assert server.requests[-1][1] == "bytes=100-"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8"]  # the zip cleaned after
 
 
 IN_TINY_FS = r"""
@@ -323,17 +268,7 @@ def test_disk_full_on_a_real_tiny_file_system_keeps_the_zip(server, tmp_path):
     """The same on a real 64 KiB tmpfs (mounted in a user and mount namespace of its own)."""
     d = tmp_path / "tiny"
     d.mkdir()
-    namespace = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c"]
-    mount = 'mount -t tmpfs -o size=64k tmpfs "$0"'
-    try:
-        probe = subprocess.run([*namespace, mount, str(d)], capture_output=True, text=True)
-    except FileNotFoundError:
-        pytest.skip("no unshare(1) here")
-    if probe.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {probe.stderr.strip()[:200]}")
-    p = subprocess.run([*namespace, f'{mount} && exec "$1" -c "$2" "$0" "$3"', str(d),
-                        sys.executable, IN_TINY_FS, server.url],
-                       capture_output=True, text=True, timeout=120)
+    p = in_tmpfs(d, "64k", [sys.executable, "-c", IN_TINY_FS, d, server.url])
     assert p.returncode == 0, p.stderr
     first, second = json.loads(p.stdout)
     assert first["rc"] == 1 and first["err"] == (

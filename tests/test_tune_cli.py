@@ -1,6 +1,5 @@
 """`embed tune` end to end on a small synthetic corpus (trials of one epoch)."""
 import contextlib
-import errno
 import json
 import os
 import shlex
@@ -11,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from faults import fail_writes, in_tmpfs
 
 from embed.cli import main
 
@@ -204,34 +204,9 @@ def test_disk_full_while_recording_a_trial_is_one_line_and_resume_keeps_the_rest
         corpus, tmp_path, capsys, monkeypatch):
     import embed.tune.results as results
 
-    real_open = open
-    appended = []
-
-    class FullDisk:
-        """The file system fills up on the second record: half a line reaches the disk."""
-
-        def __init__(self, f):
-            self.f = f
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
-
-        def write(self, line):
-            appended.append(line)
-            if len(appended) == 2:
-                self.f.write(line[:40])
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return self.f.write(line)
-
-        def __getattr__(self, name):
-            return getattr(self.f, name)
-
-    monkeypatch.setattr(results, "open", lambda p, mode="r", *a, **k: FullDisk(
-        real_open(p, mode, *a, **k)) if mode == "a" else real_open(p, mode, *a, **k),
-        raising=False)
+    opens = iter(range(100))
+    # the disk fills up while the second record is written: half a line reaches the disk
+    fail_writes(monkeypatch, results, room=40, which=lambda name: next(opens) == 1)
     out = tmp_path / "full"
     base = [corpus / "corpus.txt", "--space", corpus / "space.toml", "--epochs", 1, "--pairs",
             corpus / "pairs.tsv", "--objective", "pairs", "--workers", 1, "--strategy", "random",
@@ -242,11 +217,22 @@ def test_disk_full_while_recording_a_trial_is_one_line_and_resume_keeps_the_rest
         f"recorded before this one are kept: make room and resume the search")
     assert "Traceback" not in err
     monkeypatch.undo()
-    first = records_after_read(out)
+    assert not (out / "trials.jsonl").read_text().endswith("\n")  # half a record on disk ...
+    first = records_after_read(out)  # ... that reading drops
     assert len(first) == 1 and first[0]["status"] == "ok"
     code, _, err = tune([*base, "--trials", 3, "--resume"], capsys)
     assert code == 0, err
     assert records(out)[:1] == first and len(records(out)) == 3
+
+
+def test_read_only_output_directory_is_one_line_before_any_work(corpus, tmp_path):
+    """A real read-only file system (a tmpfs remounted read-only) under -o."""
+    out = tmp_path / "ro"
+    out.mkdir()
+    tune = embed("tune", corpus / "corpus.txt", "--space", corpus / "space.toml", "-o", out)
+    p = in_tmpfs(out, "1m", ["sh", "-c", 'mount -o remount,ro "$0" && exec "$@"', out, *tune])
+    assert p.returncode == 1 and p.stderr.splitlines() == [
+        f"error: cannot write {out / '.lock'}: Read-only file system"]
 
 
 def test_absurd_negative_in_the_space_is_one_line(corpus, tmp_path, capsys):

@@ -61,13 +61,9 @@ class LocalExecutor:
         return done
 
     def close(self, cancel: bool = False):
-        if self._pool is None:
-            return
         pool, self._pool = self._pool, None
-        self._close(pool, cancel)
-
-    @staticmethod
-    def _close(pool, cancel: bool):
+        if pool is None:  # closed already
+            return
         if not cancel:
             pool.shutdown(wait=True)
             return

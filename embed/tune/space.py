@@ -29,6 +29,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from embed.errors import EmbedError
+from embed.w2v.settings import MAX_DIM, MAX_EPOCHS, MAX_NEGATIVE, MAX_WINDOW
 
 try:  # Python >= 3.11; on 3.10 space files must be JSON
     import tomllib
@@ -37,13 +38,10 @@ except ImportError:  # pragma: no cover - depends on the interpreter
 
 _KEYS = {"type", "low", "high", "log", "choices"}
 
-# The largest values of these training settings that make sense (word2vec.c users train with
-# negative 5-25, window 5-10, dim 100-1000): more is a typo that would allocate or loop for
-# hours. Shared with the training settings' own validation, so both refuse the same values.
-MAX_NEGATIVE = 1_000
-MAX_WINDOW = 10_000
-MAX_DIM = 10_000
-SETTING_MAXIMA = {"negative": MAX_NEGATIVE, "window": MAX_WINDOW, "dim": MAX_DIM}
+# The training settings' own upper bounds (embed.w2v.settings), checked when the space is read:
+# a typo such as negative = 100000000 stops the search before it starts, not in every trial.
+SETTING_MAXIMA = {"negative": MAX_NEGATIVE, "window": MAX_WINDOW, "dim": MAX_DIM,
+                  "epochs": MAX_EPOCHS}
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,11 @@ def test_issue13_item10_nan_in_npy_names_the_file_and_row(tmp_path, capsys):
         with pytest.raises(EmbedError, match=r"v.npy: row 4 \('one'\) contains NaN or infinity"):
             load_vectors(tmp_path / "v.npy")
     assert "row 4" in _cli_error(capsys, "similar", tmp_path / "v.npy", "the")
+    vectors = kv.vectors.astype(np.float64)
+    vectors[1, 0] = 1e300  # finite in the file, infinite as the float32 the queries use
+    np.save(tmp_path / "v.npy", vectors)
+    with pytest.raises(EmbedError, match=r"v.npy: row 2 \('of'\) contains NaN or infinity"):
+        load_vectors(tmp_path / "v.npy")
     # a model directory's vectors.npy: the row in the file (UNK is row 1), not in the answer
     vectors = np.vstack([np.zeros((1, 4)), kv.vectors]).astype(np.float32)
     vectors[2, 0] = np.nan
@@ -154,3 +159,17 @@ def test_issue13_item14_binary_spaced_word_names_file_and_record(tmp_path, newli
     good = _binary([(b"a", v), (b"b", v)], newline) + b"\n"
     (tmp_path / "good.bin").write_bytes(good)  # trailing whitespace is fine
     assert load_vectors(tmp_path / "good.bin").words == ["a", "b"]
+
+
+def test_issue13_item10_binary_nan_or_inf_names_the_record(tmp_path):
+    rows = np.ones((3, 2), np.float32)
+    for bad in (np.nan, -np.nan, np.inf, -np.inf):
+        rows[2, 1] = bad
+        (tmp_path / "n.bin").write_bytes(_binary([(b"a", rows[0]), (b"b", rows[1]),
+                                                  (b"c", rows[2])], newline=True))
+        # record 3 starts after the 4-byte header and two 11-byte records
+        with pytest.raises(EmbedError, match=r"n.bin: record 3 \('c', byte 26\) contains NaN"):
+            load_vectors(tmp_path / "n.bin")
+    rows[2, 1] = np.finfo(np.float32).max  # the largest finite value is a value
+    (tmp_path / "n.bin").write_bytes(_binary([(b"a", rows[0]), (b"c", rows[2])], newline=True))
+    assert load_vectors(tmp_path / "n.bin")["c"][1] == np.finfo(np.float32).max

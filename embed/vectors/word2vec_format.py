@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -214,10 +213,12 @@ def _scan_binary(buf, pos, n, size, words, starts, out):
     `pos`: the words go into `words` (uint8, each followed by a newline, so one decode and
     one split make the list), each record's first byte into starts [n] (int64), the vector
     bytes into out [n, size]. Newlines before a word are skipped (word2vec.c writes one after
-    each vector; gensim does not); a newline inside a word means the records are out of step.
+    each vector; gensim does not); a control character (a newline, most often) inside a word
+    means the records are out of step: a vector's bytes are being read as a word.
 
     Returns (records read, bytes of `words` used, `words` (regrown if words were long), the
-    position after the last record read, True if record `records read` holds a newline)."""
+    position after the last record read, True if record `records read` holds a control
+    character)."""
     total = buf.shape[0]
     w = 0
     for i in range(n):
@@ -226,7 +227,7 @@ def _scan_binary(buf, pos, n, size, words, starts, out):
         start = pos
         starts[i] = start
         while pos < total and buf[pos] != 32:
-            if buf[pos] == 10:
+            if buf[pos] < 32 or buf[pos] == 127:
                 return i, w, words, start, True
             pos += 1
         if pos + 1 + size > total:
@@ -247,7 +248,6 @@ def _scan_binary(buf, pos, n, size, words, starts, out):
 
 _OUT_OF_STEP = ("the records are out of step, as when a word contains a space (word2vec binary "
                 "cannot hold one); damaged file?")
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # never in a word; \n ends each word here
 
 
 def _read_binary(path: Path, data, pos: int, n: int, dim: int, whole: bool) -> KeyedVectors:
@@ -264,8 +264,8 @@ def _read_binary(path: Path, data, pos: int, n: int, dim: int, whole: bool) -> K
     words = np.empty(max(16, min(avail, 16 * n)), np.uint8)
     done, used, words, end, broken = _scan_binary(buf, pos, n, size, words, starts, raw)
     if broken:
-        raise EmbedError(f"{path}: record {done + 1} (byte {end}) has a line break inside its "
-                         f"word: {_OUT_OF_STEP}")
+        raise EmbedError(f"{path}: record {done + 1} (byte {end}) has a control character in "
+                         f"its word: {_OUT_OF_STEP}")
     if done < n:
         raise EmbedError(f"{path}: ends after {done} of {n} vectors; truncated or damaged "
                          "word2vec binary file")
@@ -285,17 +285,13 @@ def _read_binary(path: Path, data, pos: int, n: int, dim: int, whole: bool) -> K
 
 
 def _decode_words(path: Path, blob: bytes, starts: np.ndarray) -> list[str]:
-    """The words of `blob` (separated by newlines). A word that is not UTF-8 or holds a control
-    character is, in practice, the tail of a vector read as a word: the records went out of
-    step there (gensim's reader refuses non-UTF-8 words too)."""
+    """The words of `blob` (separated by newlines). A word that is not UTF-8 is, in practice,
+    the tail of a vector read as a word: the records went out of step there (gensim's reader
+    refuses non-UTF-8 words too)."""
     try:
-        text = blob.decode("utf-8")
-        found = _CONTROL.search(text)
-        bad = None if found is None else text.count("\n", 0, found.start())
+        return blob.decode("utf-8").split("\n")
     except UnicodeDecodeError as e:
         bad = blob.count(b"\n", 0, e.start)
-    if bad is None:
-        return text.split("\n")
     before = blob.split(b"\n")[bad - 1].decode("utf-8", "replace") if bad else None
     after = f" (after {before!r})" if bad else ""
     raise EmbedError(f"{path}: record {bad + 1} (byte {starts[bad]}){after} is not UTF-8 text: "

@@ -36,9 +36,10 @@ def first_non_finite(vectors: np.ndarray) -> int | None:
 
 
 def refuse_non_finite_rows(path, vectors: np.ndarray, words, offset: int = 0) -> None:
-    """EmbedError naming `path` and the row (1-based, `offset` rows of the file before
-    `vectors`) and word of the first row of `vectors` with NaN or infinity."""
+    """EmbedError naming `path`, the row (0-based, as numpy and `embed.modeldir` count; `offset`
+    rows of the file come before `vectors`) and the word of the first row of `vectors` that
+    holds NaN or infinity."""
     bad = first_non_finite(vectors)
     if bad is not None:
-        raise EmbedError(f"{path}: row {offset + bad + 1} ({words[bad]!r}) contains NaN or "
-                         "infinity; damaged file?")
+        raise EmbedError(f"{path}: row {offset + bad} ({words[bad]!r}) holds NaN or inf; "
+                         "damaged file?")

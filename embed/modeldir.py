@@ -211,8 +211,8 @@ def load(path: str | os.PathLike, mmap: bool = False, history: bool = False,
     for name, table in ((VECTORS, vectors), (OUTPUT, output)):
         if table is not None and table.dtype != np.float32:
             raise EmbedError(f"{path / name}: float32 expected, found {table.dtype}")
-        if table is not None and not mmap:
-            check_finite(table, path / name)
+    # NaN/inf rows are refused where they would do harm: by the query loader (naming the word)
+    # and by --resume (check_tables), not on every read
     settings = {}
     if (path / SETTINGS).is_file():
         try:

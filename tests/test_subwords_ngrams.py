@@ -84,6 +84,14 @@ def test_subword_table_layout():
         assert own == [i] + expected, w
 
 
+def test_bare_words_own_only_their_row():
+    offsets, ids = subword_table(["UNK", "hello", EOS], 3, 6, 2000, bare=("UNK", EOS))
+    assert ids[offsets[0]:offsets[1]].tolist() == [0]
+    assert ids[offsets[1]:offsets[2]].tolist() == [1] + [3 + h for h in ft_ngram_hashes(
+        "hello", 3, 6, 2000)]
+    assert ids[offsets[2]:offsets[3]].tolist() == [2]
+
+
 def test_subword_table_of_many_words():
     rng = np.random.default_rng(0)
     letters = list("abcdefghijklmnopqrstuvwxyzéжы東")

@@ -21,7 +21,7 @@ Words are ``str``; bytes that were not valid UTF-8 in a file come back through
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 from numba import njit
@@ -136,7 +136,7 @@ def _vocab_table(buf, starts, ngrams_on, minn, maxn, bucket):
     """CSR subword table of a vocabulary.
 
     buf: uint8 [total bytes], the words' UTF-8 bytes back to back; starts: int64 [V + 1], word
-    i is buf[starts[i]:starts[i + 1]]; ngrams_on: bool [V] (False for ``</s>``).
+    i is buf[starts[i]:starts[i + 1]]; ngrams_on: bool [V] (False: the word's own row only).
     Returns offsets int64 [V + 1] and ids int32 [nnz]: word i's rows are
     ids[offsets[i]:offsets[i + 1]], its own row i first, then its n-gram rows.
     """
@@ -173,18 +173,20 @@ def _oov_rows(buf, minn, maxn, bucket, nwords):
 
 # ---------------------------------------------------------------------------- Python API
 
-def subword_table(words: Sequence[str], minn: int, maxn: int,
-                  bucket: int) -> tuple[np.ndarray, np.ndarray]:
+def subword_table(words: Sequence[str], minn: int, maxn: int, bucket: int,
+                  bare: Iterable[str] = (EOS,)) -> tuple[np.ndarray, np.ndarray]:
     """Rows of every vocabulary word, as fastText's ``Dictionary::initNgrams`` lists them.
 
     Returns (offsets int64 [V + 1], ids int32 [nnz]): word i (its row in the input table is i)
     owns ids[offsets[i]:offsets[i + 1]] = [i, nwords + hash(g) % bucket for each n-gram g].
+    Words in `bare` own their row alone (fastText's ``</s>``; a trainer adds its UNK token).
     """
+    bare = set(bare)
     encoded = [encode_word(w) for w in words]
     starts = np.zeros(len(encoded) + 1, np.int64)
     np.cumsum([len(b) for b in encoded], out=starts[1:])
     buf = np.frombuffer(b"".join(encoded), np.uint8)
-    ngrams_on = np.fromiter((w != EOS for w in words), bool, len(encoded))
+    ngrams_on = np.fromiter((w not in bare for w in words), bool, len(encoded))
     if len(words) + (bucket if maxn > 0 else 0) > MAX_ROWS:
         raise EmbedError(f"{len(words):,} words + {bucket:,} buckets exceed {MAX_ROWS:,} rows")
     return _vocab_table(buf, starts, ngrams_on, minn, maxn, bucket)

@@ -71,10 +71,10 @@ def test_truncated_files_are_one_line(tiny, tmp_path):
     data = path.read_bytes()
     model = read_fasttext_bin(path)
     dict_end = len(data) - 2 * (1 + 16) - 4 * (model.input.size + model.output.size)
-    # inside: magic, args, dictionary header, a word, the last count, the quant flag, the input matrix's
-    # header and data, the output matrix, the very last byte
-    for cut in (3, 30, 70, 90, 100, dict_end - 3, dict_end, dict_end + 5, dict_end + 40, len(data) - 500,
-                len(data) - 1):
+    # inside: magic, args, dictionary header, a word, the last count, the quant flag, the
+    # input matrix's header and data, the output matrix, the very last byte
+    for cut in (3, 30, 70, 90, 100, dict_end - 3, dict_end, dict_end + 5, dict_end + 40,
+                len(data) - 500, len(data) - 1):
         bad = tmp_path / f"cut{cut}.bin"
         bad.write_bytes(data[:cut])
         one_line_error(bad, "truncated or damaged fastText model")

@@ -71,8 +71,9 @@ def test_a_model_written_from_scratch_loads_everywhere(tmp_path):
     rng = np.random.default_rng(3)
     words = ["the", "café", "москва", "東京", "naïve", "dog"]
     bucket, dim = 50, 8
-    table = rng.standard_normal((len(words) + bucket, dim)).astype(np.float32)
-    sv = SubwordVectors(words, table, 2, 4, bucket, counts=[60, 50, 40, 30, 20, 10])
+    sv = SubwordVectors(words, rng.standard_normal((len(words), dim)).astype(np.float32),
+                        rng.standard_normal((bucket, dim)).astype(np.float32), 2, 4,
+                        counts=[60, 50, 40, 30, 20, 10])
     path = tmp_path / "scratch.bin"
     sv.save_fasttext_bin(path)
     ft = fasttext.load_model(str(path))
@@ -90,7 +91,8 @@ def test_matrices_at_any_byte_alignment(tmp_path, last):
 
     rng = np.random.default_rng(4)
     words = ["the", "cafe", last]
-    sv = SubwordVectors(words, rng.standard_normal((3 + 50, 8)).astype(np.float32), 2, 4, 50)
+    sv = SubwordVectors(words, rng.standard_normal((3, 8)).astype(np.float32),
+                        rng.standard_normal((50, 8)).astype(np.float32), 2, 4)
     path = tmp_path / "a.bin"
     sv.save_fasttext_bin(path)
     mapped = SubwordVectors.load_fasttext_bin(path)

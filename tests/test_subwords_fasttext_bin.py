@@ -137,6 +137,10 @@ def test_writer_fills_in_a_zero_output_matrix_and_reads_back(tmp_path):
     m = _small_model()
     out = tmp_path / "small.bin"
     write_fasttext_bin(out, m)
+    blocks = tmp_path / "blocks.bin"  # word rows and n-gram rows given apart: the same file
+    write_fasttext_bin(blocks, FastTextModel(m.args, m.words, m.counts,
+                                             (m.input[:3], m.input[3:])))
+    assert blocks.read_bytes() == out.read_bytes()
     back = read_fasttext_bin(out)
     assert back.words == m.words and back.counts.tolist() == [3, 2, 1] and back.ntokens == 6
     np.testing.assert_array_equal(back.input, m.input)
@@ -158,6 +162,10 @@ def test_writer_refuses_words_fasttext_would_misread(tmp_path, words, match):
 def test_writer_refuses_wrong_shapes(tmp_path):
     m = _small_model()
     m.input = m.input[:-1]
+    with pytest.raises(EmbedError, match="input matrix"):
+        write_fasttext_bin(tmp_path / "x.bin", m)
+    m = _small_model()
+    m.input = (m.input[:3], m.input[3:, :2])  # blocks of another dim
     with pytest.raises(EmbedError, match="input matrix"):
         write_fasttext_bin(tmp_path / "x.bin", m)
     m = _small_model()

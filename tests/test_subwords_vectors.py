@@ -40,7 +40,7 @@ def test_composed_table_equals_fasttext(tiny):
 def test_a_query_reads_only_its_rows(tiny):
     _, path = tiny
     sv = SubwordVectors.load_fasttext_bin(path)
-    assert isinstance(sv.table, np.memmap)
+    assert isinstance(sv.word_rows, np.memmap) and isinstance(sv.ngram_rows, np.memmap)
     sv.get_vector("unseen")
     sv.get_vector(sv.words[3])
     assert sv._vectors is None and sv._table_csr is None  # no whole-vocabulary work done
@@ -49,10 +49,12 @@ def test_a_query_reads_only_its_rows(tiny):
 def test_rows_are_the_ones_averaged(tiny):
     model, path = tiny
     sv = SubwordVectors.load_fasttext_bin(path)
+    table = np.vstack([sv.word_rows, sv.ngram_rows])  # fastText's one input matrix
+    np.testing.assert_array_equal(table, model.get_input_matrix())
     for w in [sv.words[0], sv.words[5], "unseen", "東京都"]:
         assert sv.rows(w).tolist() == model.get_subwords(w)[1].tolist()
         rows = sv.rows(w)
-        mean = np.asarray(sv.table)[rows].astype(np.float64).mean(axis=0)
+        mean = table[rows].astype(np.float64).mean(axis=0)
         np.testing.assert_allclose(sv.get_vector(w), mean, rtol=1e-5, atol=1e-7)
     sv.subword_table  # the same answers from the vocabulary's table
     assert sv.rows(sv.words[5]).tolist() == model.get_subwords(sv.words[5])[1].tolist()
@@ -66,8 +68,9 @@ def test_equals_gensim_fasttext_keyed_vectors(tmp_path):
     g = FastText(sentences, vector_size=10, min_count=1, bucket=2000, min_n=2, max_n=5,
                  epochs=1, workers=1, seed=1)
     wv = g.wv
-    table = np.ascontiguousarray(np.vstack([wv.vectors_vocab, wv.vectors_ngrams]), np.float32)
-    sv = SubwordVectors(wv.index_to_key, table, wv.min_n, wv.max_n, wv.bucket)
+    sv = SubwordVectors(wv.index_to_key, wv.vectors_vocab, wv.vectors_ngrams, wv.min_n,
+                        wv.max_n)
+    assert sv.bucket == wv.bucket == 2000
     for w in wv.index_to_key + OOV:
         np.testing.assert_allclose(sv.get_vector(w), wv[w], **CLOSE, err_msg=w)
     np.testing.assert_allclose(sv.vectors, wv.vectors, **CLOSE)
@@ -83,7 +86,8 @@ def test_word_without_known_ngram_is_an_error(tiny):
     assert "\n" not in str(e.value)
     assert sv._oov_vector("") is None
     assert sv._oov_vector("unseen") is not None
-    short = SubwordVectors(["word"], np.ones((1 + 10, 4), np.float32), 5, 6, 10)
+    short = SubwordVectors(["word"], np.ones((1, 4), np.float32), np.ones((10, 4), np.float32),
+                           5, 6)
     np.testing.assert_array_equal(short["word"], np.ones(4, np.float32))  # its own row
     assert short.get_vector("abc").shape == (4,)  # "<abc>" is 5 characters: one n-gram
     with pytest.raises(UnknownWordError, match="no known n-gram"):
@@ -93,7 +97,7 @@ def test_word_without_known_ngram_is_an_error(tiny):
 def test_no_ngram_model(tmp_path):
     model, path = train_tiny(tmp_path, maxn=0)
     sv = SubwordVectors.load_fasttext_bin(path)
-    assert sv.bucket == 0 and sv.table.shape[0] == len(sv)
+    assert sv.bucket == 0 and sv.ngram_rows.shape == (0, 10)
     for w in sv.words[:10]:
         np.testing.assert_array_equal(sv.get_vector(w), model.get_word_vector(w))
     with pytest.raises(UnknownWordError, match="no character n-grams"):
@@ -127,9 +131,12 @@ def test_vec_export_holds_the_composed_vectors(tiny, tmp_path):
 
 def test_bad_tables_are_refused():
     words = corpus_words()[:5]
-    with pytest.raises(EmbedError, match="rows"):
-        SubwordVectors(words, np.zeros((7, 3), np.float32), 3, 6, 3)
+    rows = np.zeros((5, 3), np.float32)
+    with pytest.raises(EmbedError, match="word_rows is 4 x 3, expected 5 x"):
+        SubwordVectors(words, rows[:4], np.zeros((3, 3), np.float32), 3, 6)
+    with pytest.raises(EmbedError, match="ngram_rows is 3 x 2, expected 3 x 3"):
+        SubwordVectors(words, rows, np.zeros((3, 2), np.float32), 3, 6)
     with pytest.raises(EmbedError, match="float32"):
-        SubwordVectors(words, np.zeros((8, 3)), 3, 6, 3)
+        SubwordVectors(words, rows.astype(np.float64), np.zeros((3, 3), np.float32), 3, 6)
     with pytest.raises(EmbedError, match="duplicates"):
-        SubwordVectors(words[:4] + words[:1], np.zeros((8, 3), np.float32), 3, 6, 3)
+        SubwordVectors(words[:4] + words[:1], rows, np.zeros((3, 3), np.float32), 3, 6)

@@ -70,13 +70,15 @@ class FastTextModel:
     """The contents of a ``.bin``.
 
     input: float32 [nwords + bucket, dim], word rows then bucket rows (a read-only memory map
-    when read from a file). output: float32 [rows, dim] or None (written as zeros
-    [nwords, dim]: fastText needs the matrix to load the file, queries do not use it).
+    when read from a file); to write, also a tuple of row blocks that stack to that shape
+    (word rows, n-gram rows), written one after the other. output: float32 [rows, dim] or
+    None (written as zeros [nwords, dim]: fastText needs the matrix to load the file, queries
+    do not use it).
     """
     args: FastTextArgs
     words: list[str]
     counts: np.ndarray
-    input: np.ndarray
+    input: np.ndarray | tuple[np.ndarray, ...]
     output: np.ndarray | None = None
     ntokens: int | None = None
     labels: list[str] = dataclasses.field(default_factory=list)
@@ -242,12 +244,26 @@ def _entries(words: Sequence[str], counts: np.ndarray, kind: int) -> bytes:
     return b"".join(parts)
 
 
-def _write_matrix(f, m: np.ndarray | None, rows: int, dim: int) -> None:
+def _write_matrix(f, blocks: Sequence[np.ndarray] | None, rows: int, dim: int) -> None:
+    """The header, then the row blocks (None: `rows` zero rows), a bounded slice at a time."""
     f.write(_MATRIX_HEAD.pack(rows, dim))
-    for s in range(0, rows, _WRITE_ROWS):
-        n = min(_WRITE_ROWS, rows - s)
-        block = np.zeros((n, dim), "<f4") if m is None else m[s:s + n]
-        f.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+    for m in blocks if blocks is not None else [None]:
+        n_rows = rows if m is None else m.shape[0]
+        for s in range(0, n_rows, _WRITE_ROWS):
+            n = min(_WRITE_ROWS, n_rows - s)
+            block = np.zeros((n, dim), "<f4") if m is None else m[s:s + n]
+            f.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+
+
+def _input_blocks(model: "FastTextModel") -> list[np.ndarray]:
+    blocks = list(model.input) if isinstance(model.input, (tuple, list)) else [model.input]
+    a = model.args
+    rows = sum(b.shape[0] for b in blocks)
+    if any(b.ndim != 2 or b.shape[1] != a.dim for b in blocks) or \
+            rows != model.nwords + a.bucket:
+        raise EmbedError(f"input matrix is {[b.shape for b in blocks]}, expected "
+                         f"({model.nwords} words + {a.bucket} buckets, dim {a.dim})")
+    return blocks
 
 
 def write_fasttext_bin(path, model: FastTextModel) -> None:
@@ -263,9 +279,7 @@ def write_fasttext_bin(path, model: FastTextModel) -> None:
         raise EmbedError(f"{nwords} words but {len(counts)} counts")
     if len(set(model.words)) != nwords:
         raise EmbedError("the word list has duplicates: fastText would find only one of each")
-    if model.input.shape != (nwords + a.bucket, a.dim):
-        raise EmbedError(f"input matrix is {model.input.shape}, expected ({nwords} words + "
-                         f"{a.bucket} buckets, dim {a.dim})")
+    blocks = _input_blocks(model)
     if model.output is not None and (model.output.ndim != 2 or model.output.shape[1] != a.dim):
         raise EmbedError(f"output matrix is {model.output.shape}, expected dim {a.dim}")
     out_rows = nwords if model.output is None else model.output.shape[0]
@@ -276,9 +290,9 @@ def write_fasttext_bin(path, model: FastTextModel) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(head)
         f.write(b"\0")  # quant_input: false
-        _write_matrix(f, model.input, model.input.shape[0], a.dim)
+        _write_matrix(f, blocks, nwords + a.bucket, a.dim)
         f.write(b"\0")  # qout: false
-        _write_matrix(f, model.output, out_rows, a.dim)
+        _write_matrix(f, None if model.output is None else [model.output], out_rows, a.dim)
 
 
 def write_vec(path, words: Sequence[str], vectors: np.ndarray) -> None:

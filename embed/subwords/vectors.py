@@ -1,14 +1,20 @@
 """Subword vectors: a vector for any word from its own row and its character n-gram rows.
 
-The input table is fastText's: float32 [nwords + bucket, dim], the rows of the vocabulary
-words (row i = word i) followed by the `bucket` n-gram rows (`embed.subwords.ngrams`). A word's
-vector is the mean of its rows, as fastText's ``FastText::getWordVector`` computes it: the rows
-added one after another in float32 (the word's own row first, then its n-grams in fastText's
-order), the sum multiplied by ``float32(1 / count)``. An out-of-vocabulary word averages its
-n-gram rows only; one with no n-gram row at all has no vector (fastText and gensim return a
-zero vector for it, which ranks as nothing; we say so instead).
+The input rows are fastText's, kept as two blocks: the vocabulary words' rows ``word_rows``
+float32 [nwords, dim] (row i = word i) and the n-gram rows ``ngram_rows`` float32
+[bucket, dim]. Row ids are fastText's: i for word i, ``nwords + hash % bucket`` for an n-gram
+(`embed.subwords.ngrams`), so an id r >= nwords reads ``ngram_rows[r - nwords]``. Two blocks,
+not one [nwords + bucket, dim] table, so that a trainer's model can keep its word vectors as
+its ``vectors`` (UNK included) and the n-gram rows beside them, and a ``.bin`` maps both as
+slices of one file.
 
-`SubwordVectors` keeps that table as it was given (a read-only memory map when it comes from a
+A word's vector is the mean of its rows, as fastText's ``FastText::getWordVector`` computes
+it: the rows added one after another in float32 (the word's own row first, then its n-grams in
+fastText's order), the sum multiplied by ``float32(1 / count)``. An out-of-vocabulary word
+averages its n-gram rows only; one with no n-gram row at all has no vector (fastText and
+gensim return a zero vector for it, which ranks as nothing; we say so instead).
+
+`SubwordVectors` keeps the blocks as given (read-only memory maps when they come from a
 ``.bin``): one word's vector reads only its own rows. The vocabulary's composed vectors,
 [nwords, dim], that nearest-word queries scan are built on first use (`vectors`).
 
@@ -31,12 +37,19 @@ from embed.vectors import KeyedVectors, UnknownWordError
 
 # Exact float32 arithmetic in fastText's order (no fastmath): equal vectors, not close ones.
 @njit(cache=True, nogil=True)
-def _mean_rows(table, rows, out):
-    """out [dim] = mean of table[rows] (table float32 [R, dim], rows int32 [k]); zero when k=0."""
+def _mean_rows(word_rows, ngram_rows, rows, out):
+    """out [dim] = mean of the rows `rows` (int32 [k], fastText's ids: r < nwords is
+    word_rows[r], else ngram_rows[r - nwords]); zero when k = 0.
+    word_rows float32 [nwords, dim], ngram_rows float32 [bucket, dim]."""
+    nwords = word_rows.shape[0]
     out[:] = 0
     for r in rows:
-        for j in range(out.shape[0]):
-            out[j] += table[r, j]
+        if r < nwords:
+            for j in range(out.shape[0]):
+                out[j] += word_rows[r, j]
+        else:
+            for j in range(out.shape[0]):
+                out[j] += ngram_rows[r - nwords, j]
     if rows.shape[0] > 0:
         scale = np.float32(1.0 / rows.shape[0])
         for j in range(out.shape[0]):
@@ -44,38 +57,45 @@ def _mean_rows(table, rows, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _compose(table, offsets, ids, out):
-    """out [V, dim] = word w's mean of table[ids[offsets[w]:offsets[w + 1]]] for every w."""
+def _compose(word_rows, ngram_rows, offsets, ids, out):
+    """out [V, dim] = word w's mean of its rows ids[offsets[w]:offsets[w + 1]], every w."""
     for w in prange(out.shape[0]):
-        _mean_rows(table, ids[offsets[w]:offsets[w + 1]], out[w])
+        _mean_rows(word_rows, ngram_rows, ids[offsets[w]:offsets[w + 1]], out[w])
+
+
+def _block(name: str, rows: np.ndarray, n: int | None, dim: int | None) -> np.ndarray:
+    if rows.ndim != 2 or rows.dtype != np.float32 or not rows.flags.c_contiguous:
+        raise EmbedError(f"{name} must be a contiguous float32 matrix, got {rows.dtype} "
+                         f"{rows.shape}")
+    if (n is not None and rows.shape[0] != n) or (dim is not None and rows.shape[1] != dim):
+        raise EmbedError(f"{name} is {rows.shape[0]:,} x {rows.shape[1]}, expected "
+                         f"{n if n is not None else rows.shape[0]:,} x {dim}")
+    return rows
 
 
 class SubwordVectors:
-    """Words, their input table and n-gram settings; a vector for any word with a known n-gram.
+    """Words, their rows and n-gram settings; a vector for any word with a known n-gram.
 
     Parameters
     ----------
-    words : the vocabulary, length nwords (unique); word i owns row i of `table`.
-    table : float32 [nwords + bucket, dim] (kept as given: a memory map stays one).
-    minn, maxn, bucket : fastText's n-gram settings (maxn 0 or bucket 0: no n-grams).
+    words : the vocabulary, length nwords (unique); word i owns row i of `word_rows`.
+    word_rows : float32 [nwords, dim]; ngram_rows : float32 [bucket, dim] (bucket may be 0).
+        Kept as given: memory maps stay memory maps.
+    minn, maxn : fastText's n-gram lengths (maxn 0: no n-grams).
     counts : optional int [nwords] corpus counts.
     """
 
-    def __init__(self, words: Sequence[str], table: np.ndarray, minn: int, maxn: int,
-                 bucket: int, counts=None):
+    def __init__(self, words: Sequence[str], word_rows: np.ndarray, ngram_rows: np.ndarray,
+                 minn: int, maxn: int, counts=None):
         words = list(words)
-        if table.ndim != 2 or table.dtype != np.float32 or not table.flags.c_contiguous:
-            raise EmbedError(f"the input table must be a contiguous float32 matrix, got "
-                             f"{table.dtype} {table.shape}")
-        if table.shape[0] != len(words) + bucket:
-            raise EmbedError(f"the input table has {table.shape[0]:,} rows, not {len(words):,} "
-                             f"words + {bucket:,} buckets")
+        self.word_rows = _block("word_rows", word_rows, len(words), None)
+        self.ngram_rows = _block("ngram_rows", ngram_rows, None, word_rows.shape[1])
         self.words = words
         self.index = dict(zip(words, range(len(words))))
         if len(self.index) != len(words):
             raise EmbedError("the word list has duplicates")
-        self.table = table
-        self.minn, self.maxn, self.bucket = int(minn), int(maxn), int(bucket)
+        self.minn, self.maxn = int(minn), int(maxn)
+        self.bucket = self.ngram_rows.shape[0]
         self.counts = None if counts is None else np.asarray(counts, np.int64)
         self._vectors = None
         self._table_csr = None
@@ -95,7 +115,11 @@ class SubwordVectors:
 
     @property
     def dim(self) -> int:
-        return self.table.shape[1]
+        return self.word_rows.shape[1]
+
+    def _blocks(self) -> tuple[np.ndarray, np.ndarray]:
+        # plain views of memory maps (numba takes no np.memmap): nothing is read or copied
+        return np.asarray(self.word_rows), np.asarray(self.ngram_rows)
 
     @property
     def subword_table(self) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +137,7 @@ class SubwordVectors:
         if self._vectors is None:
             offsets, ids = self.subword_table
             out = np.empty((len(self), self.dim), np.float32)
-            _compose(np.asarray(self.table), offsets, ids, out)
+            _compose(*self._blocks(), offsets, ids, out)
             self._vectors = out
         return self._vectors
 
@@ -136,7 +160,7 @@ class SubwordVectors:
         if rows.shape[0] == 0:
             return None
         out = np.empty(self.dim, np.float32)
-        _mean_rows(np.asarray(self.table), rows, out)
+        _mean_rows(*self._blocks(), rows, out)
         return out
 
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
@@ -150,7 +174,7 @@ class SubwordVectors:
                 v = self._vectors[i].copy()
             else:
                 v = np.empty(self.dim, np.float32)
-                _mean_rows(np.asarray(self.table), self.rows(word), v)
+                _mean_rows(*self._blocks(), self.rows(word), v)
         else:
             v = self._oov_vector(word)
             if v is None:
@@ -191,8 +215,10 @@ class SubwordVectors:
     # ------------------------------------------------------------------ files
     @classmethod
     def from_fasttext(cls, model: fasttext_bin.FastTextModel) -> "SubwordVectors":
-        a = model.args
-        return cls(model.words, model.input, a.minn, a.maxn, a.bucket, counts=model.counts)
+        """The words of a read ``.bin`` (labels left out); the rows stay views of its map."""
+        n = model.nwords
+        return cls(model.words, model.input[:n], model.input[n:], model.args.minn,
+                   model.args.maxn, counts=model.counts)
 
     @classmethod
     def load_fasttext_bin(cls, path, mmap: bool = True) -> "SubwordVectors":
@@ -200,12 +226,14 @@ class SubwordVectors:
         return cls.from_fasttext(fasttext_bin.read_fasttext_bin(path, mmap=mmap))
 
     def to_fasttext(self, output: np.ndarray | None = None, **args) -> fasttext_bin.FastTextModel:
-        """A `FastTextModel` of these vectors; `args` sets fastText's header fields (dim, minn,
-        maxn and bucket are this object's)."""
+        """A `FastTextModel` of these vectors (the two row blocks are written one after the
+        other, never joined in memory); `args` sets fastText's header fields (dim, minn, maxn
+        and bucket are this object's)."""
         fields = dict(args, dim=self.dim, minn=self.minn, maxn=self.maxn, bucket=self.bucket)
         counts = self.counts if self.counts is not None else np.ones(len(self), np.int64)
         return fasttext_bin.FastTextModel(args=fasttext_bin.FastTextArgs(**fields),
-                                          words=self.words, counts=counts, input=self.table,
+                                          words=self.words, counts=counts,
+                                          input=(self.word_rows, self.ngram_rows),
                                           output=output)
 
     def save_fasttext_bin(self, path, output: np.ndarray | None = None, **args) -> None:

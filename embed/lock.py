@@ -32,6 +32,8 @@ from embed.atomic import cannot_write, make_dirs
 from embed.errors import EmbedError
 
 LOCK_NAME = ".lock"
+# directories whose lock this process holds now (resolved paths)
+_HELD: set[str] = set()
 
 
 @contextlib.contextmanager
@@ -58,13 +60,58 @@ def hold_dir_lock(path: str | os.PathLike, what: str = "embed") -> Iterator[Path
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "what": what,
                   "command": _command_line(), "since": time.time()}
         _rewrite(fd, json.dumps(holder) + "\n", lock_path)
+        key = str(directory.resolve())
+        _HELD.add(key)
         try:
             yield lock_path
         finally:
+            _HELD.discard(key)
             # Released (and emptied) before the descriptor closes, so no reader sees a holder
             # that is gone. A failure to empty it is harmless: the lock is what counts.
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def held_here(path: str | os.PathLike) -> bool:
+    """Whether this process holds the lock on directory ``path``."""
+    return str(Path(path).resolve()) in _HELD
+
+
+@contextlib.contextmanager
+def writer_lock(path: str | os.PathLike, what: str = "embed") -> Iterator[None]:
+    """The lock for one write into ``path``: nothing to do if this process already holds it
+    (a trainer holds its model directory for the whole run), else held for the block."""
+    if held_here(path):
+        yield
+        return
+    with hold_dir_lock(path, what=what):
+        yield
+
+
+@contextlib.contextmanager
+def try_lock(path: str | os.PathLike) -> Iterator[bool]:
+    """For a reader about to tidy ``path``: True (and the lock held for the block) when no other
+    process writes there; False when one does or the lock cannot be taken (a read-only copy)."""
+    if held_here(path):
+        yield True
+        return
+    try:
+        fd = os.open(Path(path) / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -263,7 +263,8 @@ class SearchResult:
     def train_command(self) -> str | None:
         best = self.best
         return best and train_command(self.search.corpus, best["settings"],
-                                      self.search.vocab_size, self.search.min_count)
+                                      self.search.vocab_size, self.search.min_count,
+                                      self.search.max_words)
 
     def plot(self) -> Path:
         from embed.tune.plots import plot_scores
@@ -291,8 +292,10 @@ class SearchResult:
         return "\n".join(lines)
 
 
-def train_command(corpus: str, settings: dict, vocab_size: int, min_count: int) -> str:
-    """The best settings as a ready `embed train` command line."""
+def train_command(corpus: str, settings: dict, vocab_size: int, min_count: int,
+                  max_words: int | None = None) -> str:
+    """The best settings as a ready `embed train` command line: the same text the trials
+    trained on (``--max-words`` when they saw a prefix only)."""
     args = ["embed", "train", corpus]
     for name, value in sorted(settings.items()):  # the same line whether or not resumed
         if name == "threads":
@@ -307,6 +310,8 @@ def train_command(corpus: str, settings: dict, vocab_size: int, min_count: int) 
         args += ["--vocab-size", str(vocab_size)]
     if min_count != 1:
         args += ["--min-count", str(min_count)]
+    if max_words:
+        args += ["--max-words", str(max_words)]
     args += ["-o", "model"]
     return " ".join(shlex.quote(a) for a in args)
 

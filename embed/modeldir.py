@@ -6,6 +6,7 @@
     MODEL_DIR/settings.json    training settings (model, dim, window, ..., keep_unk)
     MODEL_DIR/history.tsv      words_processed<TAB>loss: running loss, for the convergence plot
     MODEL_DIR/checkpoint.json  the manifest: every file of the checkpoint with size and crc32
+    MODEL_DIR/ngrams.npy       float32 [bucket, dim]  a subword model's character n-gram rows
 
 The trainer adds files of its own (its position, optimizer slots); readers ignore what they
 don't know. A save is all-or-nothing: every file is first written under a pending name
@@ -36,6 +37,7 @@ VOCAB = "vocab.tsv"
 SETTINGS = "settings.json"
 HISTORY = "history.tsv"
 MANIFEST = "checkpoint.json"
+NGRAMS = "ngrams.npy"
 _PENDING = ".{}.ckpt"
 
 
@@ -231,16 +233,23 @@ def load(path: str | os.PathLike, mmap: bool = False, history: bool = False,
             raise EmbedError(f"{path / name}: float32 expected, found {table.dtype}")
     # NaN/inf rows are refused where they would do harm: by the query loader (naming the word)
     # and by --resume (check_tables), not on every read
-    settings = {}
-    if (path / SETTINGS).is_file():
-        try:
-            settings = json.loads((path / SETTINGS).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise EmbedError(f"{path / SETTINGS}: not valid JSON ({e})") from None
-        if not isinstance(settings, dict):
-            raise EmbedError(f"{path / SETTINGS}: not a JSON object")
+    settings = load_settings(path)
     return ModelFiles(vectors=vectors, vocab=vocab, settings=settings, output=output,
                       history=read_history(path / HISTORY) if history else None)
+
+
+def load_settings(path: str | os.PathLike) -> dict:
+    """settings.json of a model directory ({} when it has none); damaged is one line."""
+    f = Path(path) / SETTINGS
+    if not f.is_file():
+        return {}
+    try:
+        settings = json.loads(f.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as e:
+        raise EmbedError(f"{f}: not valid JSON ({e})") from None
+    if not isinstance(settings, dict):
+        raise EmbedError(f"{f}: not a JSON object")
+    return settings
 
 
 def check_finite(table: np.ndarray, where) -> None:

@@ -1,7 +1,9 @@
 """`embed similar | analogy | similarity | evaluate | export | query | plot`.
 
 MODEL is a model directory written by `embed train` or a vectors file (word2vec text or binary,
-gensim native, or .npy with its .vocab.tsv); see `embed.vectors.load_vectors`.
+gensim native, .npy with its .vocab.tsv, or a fastText .bin); see `embed.vectors.load_vectors`.
+A subword model (`embed train --subwords`, a fastText .bin) answers for words outside its
+vocabulary too, from their character n-grams.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from embed.errors import EmbedError
 
 # embed.vectors.FORMATS, spelled out here so that `--help` does not import numba (a test checks
 # that the two agree)
-FORMATS = ("word2vec", "word2vec-binary", "gensim", "npy")
+FORMATS = ("word2vec", "word2vec-binary", "gensim", "npy", "fasttext")
 _FORMAT_HELP = ("word2vec (text), word2vec-binary, gensim (a pickle: it can run code, so only "
-                "for files you trust; .kv/.model names are read so too), npy, or auto (told "
-                "from the content; any other pickle is refused).")
+                "for files you trust; .kv/.model names are read so too), npy, fasttext "
+                "(Facebook's .bin: a subword model), or auto (told from the content; any other "
+                "pickle is refused).")
 
 model_arg = click.argument("model", type=click.Path(path_type=Path))
 limit_opt = click.option("--limit", type=click.IntRange(min=1), default=None,
@@ -171,13 +174,23 @@ def evaluate(model, analogies, pairs, restrict_vocab, case_sensitive, no_analogi
               help="File to write.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the suffix: .txt/.vec word2vec, "
-                   ".bin word2vec-binary, .kv/.model gensim, .npy npy).")
+                   ".bin word2vec-binary, .kv/.model gensim, .npy npy); fasttext: Facebook's "
+                   ".bin of a subword model (fasttext.load_model and gensim's "
+                   "load_facebook_vectors read it).")
 @click.option("--input-format", "in_fmt", type=click.Choice(FORMATS + ("auto",)),
               default="auto", show_default=True,
               help="How to read MODEL when it is a file: " + _FORMAT_HELP)
 @limit_opt
 def export(model, output, fmt, in_fmt, limit):
-    """Write the vectors as word2vec text/binary, a gensim KeyedVectors file or .npy."""
+    """Write the vectors as word2vec text/binary, a gensim KeyedVectors file, .npy or (a
+    subword model) fastText's .bin.
+
+    \b
+    Examples:
+      embed export runs/skipgram-text8 -o vectors.txt
+      embed export runs/sub -o sub.bin --format fasttext   # words + n-grams, for fastText
+      embed export runs/sub -o sub.vec                     # the vocabulary's vectors, text
+    """
     from embed.vectors.io import format_for, save_vectors
 
     fmt = format_for(output, fmt)  # a bad output name fails before the model is read
@@ -245,6 +258,40 @@ def query(model, topn, limit, fmt):
             click.echo(f"error: {e}", err=True)
         if not interactive:
             click.echo("")
+
+
+@click.command()
+@model_arg
+@click.argument("words", nargs=-1)
+@limit_opt
+@format_opt
+def vectors(model, words, limit, fmt):
+    """Print the vector of each word: WORDS, or one word per line of standard input.
+
+    One line per word, `word v1 v2 ...` (fastText's print-word-vectors). A subword model gives
+    a vector for any word with a known character n-gram; a word without one is an `error:`
+    line on stderr, the others are still printed, and the exit status is 1."""
+    kv = _load(model, limit, fmt)
+    failed = 0
+    for word in words or (line.strip() for line in sys.stdin):
+        if not word:
+            continue
+        try:
+            vec = kv.get_vector(word)
+        except EmbedError as e:
+            click.echo(f"error: {e}", err=True)
+            failed += 1
+            continue
+        click.echo(word + " " + " ".join(np_text(vec)))
+    if failed:
+        sys.exit(1)
+
+
+def np_text(vec) -> list[str]:
+    """The shortest text of each float32 value that reads back as the same value."""
+    import numpy as np
+
+    return np.asarray(vec, np.float32).astype(str).tolist()
 
 
 @click.command()

@@ -29,7 +29,9 @@ def _read(path, **kw):
 
 def test_cli_and_library_name_the_same_formats():
     assert vectors_cli.FORMATS == FORMATS
-    assert set(SUFFIX_FORMAT.values()) == set(FORMATS)
+    # a fastText .bin shares word2vec-binary's suffix: read by its magic number, written when
+    # declared (tests/test_subwords_files.py)
+    assert set(SUFFIX_FORMAT.values()) | {"fasttext"} == set(FORMATS)
 
 
 @pytest.mark.parametrize("name", ["v.txt", "v.vec", "v.bin", "v.kv", "v.model", "v.npy"])
@@ -51,7 +53,10 @@ def test_save_vectors_picks_the_format_from_the_suffix(kv, tmp_path, name):
 
 
 def test_save_vectors_limit_and_declared_format(kv, tmp_path):
-    for fmt in FORMATS:
+    with pytest.raises(EmbedError, match="have no n-grams"):
+        save_vectors(kv, tmp_path / "v.bin", format="fasttext")
+    assert not list(tmp_path.iterdir())
+    for fmt in (f for f in FORMATS if f != "fasttext"):   # fasttext: subword models only
         path = tmp_path / (f"top-{fmt}.npy" if fmt == "npy" else f"top-{fmt}")
         assert save_vectors(kv, path, format=fmt, limit=3) == fmt
         back = _read(path, format=fmt)
@@ -108,4 +113,4 @@ def test_cli_format_options(kv, tmp_path):
     ok("plot", tmp_path / "v.txt", "--kind", "words", "--method", "pca", "--top", "6",
        "--format", "word2vec", "-o", tmp_path / "w.png")
     help_text = ok("similar", "--help").stdout
-    assert "--format [word2vec|word2vec-binary|gensim|npy|auto]" in help_text
+    assert "--format [word2vec|word2vec-binary|gensim|npy|fasttext|auto]" in help_text

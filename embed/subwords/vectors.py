@@ -14,25 +14,31 @@ fastText's order), the sum multiplied by ``float32(1 / count)``. An out-of-vocab
 averages its n-gram rows only; one with no n-gram row at all has no vector (fastText and
 gensim return a zero vector for it, which ranks as nothing; we say so instead).
 
-`SubwordVectors` keeps the blocks as given (read-only memory maps when they come from a
-``.bin``): one word's vector reads only its own rows. The vocabulary's composed vectors,
-[nwords, dim], that nearest-word queries scan are built on first use (`vectors`).
-
-Queries for unknown words reach this class through `_oov_vector`, the hook that
-`embed.vectors.KeyedVectors` calls for a word it does not hold; the class is meant to become a
-`KeyedVectors` whose `vectors` are the composed ones and that overrides only that hook.
+`SubwordVectors` is an `embed.vectors.KeyedVectors` whose rows are the vocabulary's composed
+vectors and whose `_oov_vector` hook answers for any other word from its n-grams, so every
+query, evaluation and export works for unknown words. It keeps the blocks as given (read-only
+memory maps when they come from a ``.bin`` or a model directory): one word's vector reads only
+its own rows, and the vocabulary's composed vectors [nwords, dim], which nearest-word queries
+scan, are built on first use (`vectors`), never for a query that does not need them.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 from numba import njit, prange
 
+from embed import modeldir
+from embed.data.vocab import UNK
 from embed.errors import EmbedError
 from embed.subwords import fasttext_bin, ngrams
-from embed.vectors import KeyedVectors, UnknownWordError
+from embed.vectors.checks import first_non_finite, refuse_non_finite_rows
+from embed.vectors.keyed import KeyedVectors, UnknownWordError, _unit
+
+# a fastText .bin's header fields from a trained model's settings (loss 2: negative sampling)
+_MODEL_CODE = {"cbow": 1, "skipgram": 2}
 
 
 # Exact float32 arithmetic in fastText's order (no fastmath): equal vectors, not close ones.
@@ -73,7 +79,7 @@ def _block(name: str, rows: np.ndarray, n: int | None, dim: int | None) -> np.nd
     return rows
 
 
-class SubwordVectors:
+class SubwordVectors(KeyedVectors):
     """Words, their rows and n-gram settings; a vector for any word with a known n-gram.
 
     Parameters
@@ -83,10 +89,14 @@ class SubwordVectors:
         Kept as given: memory maps stay memory maps.
     minn, maxn : fastText's n-gram lengths (maxn 0: no n-grams).
     counts : optional int [nwords] corpus counts.
+    bare : words that own their row alone, no n-grams (fastText's ``</s>``, a trainer's UNK).
+    output : optional float32 [nwords, dim] output rows (written to a ``.bin``).
+    args : optional fastText header fields for a ``.bin`` (window, epochs, ... of training).
     """
 
     def __init__(self, words: Sequence[str], word_rows: np.ndarray, ngram_rows: np.ndarray,
-                 minn: int, maxn: int, counts=None):
+                 minn: int, maxn: int, counts=None, bare: Sequence[str] = (ngrams.EOS,),
+                 output: np.ndarray | None = None, args: dict | None = None, normalize=None):
         words = list(words)
         self.word_rows = _block("word_rows", word_rows, len(words), None)
         self.ngram_rows = _block("ngram_rows", ngram_rows, None, word_rows.shape[1])
@@ -97,18 +107,17 @@ class SubwordVectors:
         self.minn, self.maxn = int(minn), int(maxn)
         self.bucket = self.ngram_rows.shape[0]
         self.counts = None if counts is None else np.asarray(counts, np.int64)
+        if self.counts is not None and len(self.counts) != len(words):
+            raise EmbedError(f"{len(words)} words but {len(self.counts)} counts")
+        self.bare = tuple(bare)
+        self.output = output
+        self.args = dict(args or {})
+        self.normalize = normalize
         self._vectors = None
+        self._normed = None
         self._table_csr = None
-        self._kv = None
 
     # ------------------------------------------------------------------ basics
-    def __len__(self) -> int:
-        return len(self.words)
-
-    def __contains__(self, word) -> bool:
-        """In the vocabulary (any word with a known n-gram also has a vector)."""
-        return word in self.index
-
     def __repr__(self) -> str:
         return (f"SubwordVectors({len(self)} words, {self.bucket} buckets, dim {self.dim}, "
                 f"n-grams {self.minn}..{self.maxn})")
@@ -121,13 +130,18 @@ class SubwordVectors:
         # plain views of memory maps (numba takes no np.memmap): nothing is read or copied
         return np.asarray(self.word_rows), np.asarray(self.ngram_rows)
 
+    def _ngram_rows(self, word: str) -> np.ndarray:
+        if word in self.bare:
+            return np.empty(0, np.int32)
+        return ngrams.ngram_rows(word, self.minn, self.maxn, self.bucket, len(self))
+
     @property
     def subword_table(self) -> tuple[np.ndarray, np.ndarray]:
         """(offsets int64 [V + 1], ids int32 [nnz]): each vocabulary word's rows, own row
         first (`embed.subwords.ngrams.subword_table`); built once, on first use."""
         if self._table_csr is None:
             self._table_csr = ngrams.subword_table(self.words, self.minn, self.maxn,
-                                                   self.bucket)
+                                                   self.bucket, bare=self.bare)
         return self._table_csr
 
     @property
@@ -138,6 +152,10 @@ class SubwordVectors:
             offsets, ids = self.subword_table
             out = np.empty((len(self), self.dim), np.float32)
             _compose(*self._blocks(), offsets, ids, out)
+            bad = first_non_finite(out)
+            if bad is not None:
+                raise EmbedError(f"the vector of {self.words[bad]!r} holds NaN or inf (a "
+                                 "damaged n-gram row)")
             self._vectors = out
         return self._vectors
 
@@ -148,96 +166,136 @@ class SubwordVectors:
         if i is not None and self._table_csr is not None:
             offsets, ids = self._table_csr
             return ids[offsets[i]:offsets[i + 1]]
-        found = ngrams.ngram_rows(word, self.minn, self.maxn, self.bucket, len(self))
+        found = self._ngram_rows(word)
         if i is None:
             return found
         return np.concatenate([np.array([i], np.int32), found])
 
+    def head(self, limit: int | None) -> "SubwordVectors":
+        """The first `limit` words with the same n-gram rows (the others become words outside
+        the vocabulary, answered from their n-grams)."""
+        if limit is None or limit >= len(self):
+            return self
+        return SubwordVectors(self.words[:limit], self.word_rows[:limit], self.ngram_rows,
+                              self.minn, self.maxn,
+                              None if self.counts is None else self.counts[:limit], self.bare,
+                              None if self.output is None else self.output[:limit], self.args,
+                              self.normalize)
+
     # ------------------------------------------------------------------ vectors
     def _oov_vector(self, word: str) -> np.ndarray | None:
         """Mean of the n-gram rows of a word outside the vocabulary; None when it has none."""
-        rows = ngrams.ngram_rows(word, self.minn, self.maxn, self.bucket, len(self))
+        rows = self._ngram_rows(word)
         if rows.shape[0] == 0:
             return None
         out = np.empty(self.dim, np.float32)
         _mean_rows(*self._blocks(), rows, out)
+        if first_non_finite(out[None, :]) is not None:
+            raise EmbedError(f"the vector of {word!r} holds NaN or inf (a damaged n-gram row)")
         return out
 
-    def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
-        """float32 [dim] vector of any word, as fastText's ``getWordVector``. A word outside the
-        vocabulary without a single n-gram raises `UnknownWordError` (a `KeyError`)."""
-        if not isinstance(word, str):
-            raise UnknownWordError(f"{word!r} is not a word")
-        i = self.index.get(word)
-        if i is not None:
+    def get_vector(self, word, norm: bool = False) -> np.ndarray:
+        """float32 [dim] vector of any word, as fastText's ``getWordVector`` (unit length with
+        `norm`). A word outside the vocabulary without a single n-gram raises
+        `UnknownWordError` (a `KeyError`). A vocabulary word reads only its own rows until
+        the composed table exists."""
+        row, vec = self.lookup(word)
+        if row >= 0:
             if self._vectors is not None:
-                v = self._vectors[i].copy()
-            else:
-                v = np.empty(self.dim, np.float32)
-                _mean_rows(*self._blocks(), self.rows(word), v)
-        else:
-            v = self._oov_vector(word)
-            if v is None:
-                raise UnknownWordError(self._no_ngram_message(word))
-        if norm:
-            v /= np.linalg.norm(v) or 1.0
-        return v
+                return self.normed[row] if norm else self._vectors[row]
+            vec = np.empty(self.dim, np.float32)
+            _mean_rows(*self._blocks(), self.rows(self.words[row]), vec)
+        elif vec is None:
+            raise UnknownWordError(self._unknown_message(word))
+        return _unit(vec) if norm else vec
 
-    def _no_ngram_message(self, word: str) -> str:
+    def _unknown_message(self, word) -> str:
+        if not isinstance(word, str):
+            return super()._unknown_message(word)
         if self.maxn == 0 or self.bucket == 0:
             return (f"{word!r} is not in the vocabulary ({len(self)} words) and this model has "
                     "no character n-grams")
         return (f"{word!r} is not in the vocabulary ({len(self)} words) and has no known n-gram "
                 f"(n-grams of {self.minn}..{self.maxn} characters)")
 
-    def __getitem__(self, word_or_words):
-        """Vector [dim] of one word, or [k, dim] of a list of words."""
-        if isinstance(word_or_words, str):
-            return self.get_vector(word_or_words)
-        return np.stack([self.get_vector(w) for w in word_or_words])
-
-    def keyed_vectors(self) -> KeyedVectors:
-        """The vocabulary's composed vectors as an `embed.vectors.KeyedVectors` (made once)."""
-        if self._kv is None:
-            self._kv = KeyedVectors(self.words, self.vectors, counts=self.counts)
-        return self._kv
-
-    def similarity(self, a: str, b: str) -> float:
-        """Cosine of the vectors of two words (either may be out of the vocabulary)."""
-        return float(np.dot(self.get_vector(a, norm=True), self.get_vector(b, norm=True)))
-
-    def most_similar(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
-        """Vocabulary words nearest by cosine to `word`'s vector (`word` may be unknown to the
-        vocabulary), leaving `word` itself out."""
-        exclude = [word] if word in self.index else []
-        return self.keyed_vectors().nearest(self.get_vector(word), topn, exclude=exclude)
-
     # ------------------------------------------------------------------ files
     @classmethod
     def from_fasttext(cls, model: fasttext_bin.FastTextModel) -> "SubwordVectors":
         """The words of a read ``.bin`` (labels left out); the rows stay views of its map."""
         n = model.nwords
+        out = model.output if model.output is not None and len(model.output) == n else None
         return cls(model.words, model.input[:n], model.input[n:], model.args.minn,
-                   model.args.maxn, counts=model.counts)
+                   model.args.maxn, counts=model.counts, output=out,
+                   args=dataclasses.asdict(model.args))
 
     @classmethod
     def load_fasttext_bin(cls, path, mmap: bool = True) -> "SubwordVectors":
         """Vectors of a fastText ``.bin`` (the input matrix stays memory-mapped by default)."""
         return cls.from_fasttext(fasttext_bin.read_fasttext_bin(path, mmap=mmap))
 
+    @classmethod
+    def from_trained(cls, vocab, vectors, ngram_rows, settings: dict, output=None,
+                     keep_unk: bool = False) -> "SubwordVectors":
+        """A trained subword model's vectors: its vocabulary (UNK, which owns no n-grams, left
+        out unless `keep_unk`), word rows, n-gram rows and settings."""
+        start = 0 if keep_unk or vocab.words[0] != UNK else 1
+        args = dict(ws=settings.get("window", 5), epoch=settings.get("epochs", 5),
+                    min_count=settings.get("min_count", 1), neg=settings.get("negative", 5),
+                    loss=2, model=_MODEL_CODE.get(settings.get("model"), 2),
+                    t=settings.get("sample", 1e-4))
+        return cls(vocab.words[start:], vectors[start:], ngram_rows, settings["minn"],
+                   settings["maxn"], counts=vocab.counts[start:], bare=(ngrams.EOS, UNK),
+                   output=None if output is None else output[start:], args=args)
+
+    @classmethod
+    def from_model_dir(cls, path, keep_unk: bool | None = None) -> "SubwordVectors":
+        """Vectors of a subword model directory written by `embed train --subwords`; the word
+        rows are read, the n-gram and output rows memory-mapped."""
+        path = Path(path)
+        files = modeldir.load(path, mmap=True)
+        if keep_unk is None:
+            keep_unk = bool(files.settings.get("keep_unk", False))
+        settings = files.settings
+        f = path / modeldir.NGRAMS
+        try:
+            rows = np.load(f, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError) as e:
+            raise EmbedError(f"{f}: missing or damaged ({e})") from None
+        want = (int(settings.get("bucket", -1)), files.vectors.shape[1])
+        if rows.ndim != 2 or rows.shape != want or rows.dtype != np.float32:
+            raise EmbedError(f"{f}: {rows.dtype} {rows.shape}, the settings need float32 {want}")
+        vectors = np.ascontiguousarray(files.vectors)
+        start = 0 if keep_unk else 1
+        refuse_non_finite_rows(path / modeldir.VECTORS, vectors[start:],
+                               files.vocab.words[start:], offset=start)
+        output = None if files.output is None else np.asarray(files.output)
+        return cls.from_trained(files.vocab, vectors, rows, settings, output,
+                                keep_unk)
+
     def to_fasttext(self, output: np.ndarray | None = None, **args) -> fasttext_bin.FastTextModel:
         """A `FastTextModel` of these vectors (the two row blocks are written one after the
-        other, never joined in memory); `args` sets fastText's header fields (dim, minn, maxn
-        and bucket are this object's)."""
-        fields = dict(args, dim=self.dim, minn=self.minn, maxn=self.maxn, bucket=self.bucket)
+        other, never joined in memory); `args` sets fastText's header fields over `self.args`
+        (dim, minn, maxn and bucket are this object's)."""
+        fields = {k: v for k, v in {**self.args, **args}.items()
+                  if k in fasttext_bin.FastTextArgs.__dataclass_fields__}
+        fields.update(dim=self.dim, minn=self.minn, maxn=self.maxn, bucket=self.bucket)
         counts = self.counts if self.counts is not None else np.ones(len(self), np.int64)
+        words, rows = self.words, self.word_rows
+        output = self.output if output is None else output
+        # fastText gives n-grams to every word but </s>: a word that owns no n-grams here (a
+        # trained UNK) would mean another vector there, so it is left out
+        drop = [self.index[w] for w in self.bare if w != ngrams.EOS and w in self.index]
+        if drop:
+            keep = np.setdiff1d(np.arange(len(words)), drop)
+            words, rows, counts = [words[i] for i in keep], rows[keep], counts[keep]
+            output = None if output is None else np.asarray(output)[keep]
         return fasttext_bin.FastTextModel(args=fasttext_bin.FastTextArgs(**fields),
-                                          words=self.words, counts=counts,
-                                          input=(self.word_rows, self.ngram_rows),
-                                          output=output)
+                                          words=words, counts=counts,
+                                          input=(rows, self.ngram_rows), output=output)
 
     def save_fasttext_bin(self, path, output: np.ndarray | None = None, **args) -> None:
-        """Write fastText's ``.bin`` (`embed.subwords.fasttext_bin.write_fasttext_bin`)."""
+        """Write fastText's ``.bin`` (`embed.subwords.fasttext_bin.write_fasttext_bin`);
+        `output` defaults to this object's output rows (zeros when it has none)."""
         fasttext_bin.write_fasttext_bin(path, self.to_fasttext(output, **args))
 
     def save_vec(self, path) -> None:

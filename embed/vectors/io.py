@@ -6,10 +6,13 @@ Formats (the names the CLI's ``--format`` takes):
     word2vec-binary  word2vec.c's binary                              .bin
     gensim           gensim's native KeyedVectors / model pickle      .kv .model
     npy              X.npy + X.vocab.tsv                              .npy
+    fasttext         Facebook fastText's model (a subword model)      .bin (by its magic number)
 
 Reading with ``format=None`` ("auto") tells the kinds apart by content, except that a pickle is
 unpickled only when the caller declared it: ``format="gensim"`` or a ``.kv`` / ``.model`` name.
-Any other file that starts like a pickle is refused, since unpickling runs code.
+Any other file that starts like a pickle is refused, since unpickling runs code. A fastText
+``.bin`` is known by its magic number and read as data (memory-mapped), as is a subword model
+directory: both give `embed.subwords.vectors.SubwordVectors`, with vectors for unknown words.
 """
 from __future__ import annotations
 
@@ -20,10 +23,11 @@ from embed.errors import EmbedError
 from embed.vectors import gensim_format, npy_format, word2vec_format
 from embed.vectors.keyed import KeyedVectors
 
-FORMATS = ("word2vec", "word2vec-binary", "gensim", "npy")
+FORMATS = ("word2vec", "word2vec-binary", "gensim", "npy", "fasttext")
 SUFFIX_FORMAT = {".txt": "word2vec", ".vec": "word2vec", ".bin": "word2vec-binary",
                  ".kv": "gensim", ".model": "gensim", ".npy": "npy"}
 _PICKLE_SUFFIXES = (".kv", ".model")
+FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")   # embed.subwords.fasttext_bin.MAGIC
 
 
 def _check_format(format: str | None, allowed) -> str | None:
@@ -55,16 +59,31 @@ def load_vectors(path, limit: int | None = None, format: str | None = None) -> K
                          and modeldir.is_model_dir(path.parent)):
         if format is not None:
             raise EmbedError(f"{path} is a model directory; --format is for vectors files")
-        return head(KeyedVectors.from_model_dir(path if path.is_dir() else path.parent), limit)
+        return head(_from_model_dir(path if path.is_dir() else path.parent), limit)
     kind = format or _sniff(path)
     if kind == "gensim":
         kv = gensim_format.load_gensim(path)
+    elif kind == "fasttext":
+        from embed.subwords.vectors import SubwordVectors
+
+        kv = SubwordVectors.load_fasttext_bin(path)
     elif kind == "npy":
         kv = npy_format.load_npy(path)
     else:  # declared text or binary, or either (told apart by the content)
         binary = None if format is None else format == "word2vec-binary"
         return word2vec_format.read_word2vec(path, limit=limit, binary=binary)
     return head(kv, limit)
+
+
+def _from_model_dir(path: Path) -> KeyedVectors:
+    """A model directory's vectors: a subword model's (its settings say maxn > 0) answer for
+    words outside the vocabulary too."""
+    settings = modeldir.load_settings(path)
+    if isinstance(settings.get("maxn"), int) and settings["maxn"] > 0:
+        from embed.subwords.vectors import SubwordVectors
+
+        return SubwordVectors.from_model_dir(path)
+    return KeyedVectors.from_model_dir(path)
 
 
 def _sniff(path: Path) -> str:
@@ -76,6 +95,8 @@ def _sniff(path: Path) -> str:
         raise EmbedError(f"cannot read {path}: {e.strerror or e}") from None
     if first == b"\x93NUMPY":
         return "npy"
+    if first[:4] == FASTTEXT_MAGIC:
+        return "fasttext"
     if path.suffix.lower() in _PICKLE_SUFFIXES:
         return "gensim"
     if first[:1] == b"\x80":  # pickle protocol >= 2
@@ -89,6 +110,8 @@ def head(kv: KeyedVectors, limit: int | None) -> KeyedVectors:
     """The first `limit` words of `kv` (`kv` itself when it has no more)."""
     if limit is None or limit >= len(kv):
         return kv
+    if hasattr(kv, "head"):   # a subword model keeps its n-gram rows
+        return kv.head(limit)
     return KeyedVectors(kv.words[:limit], kv.vectors[:limit],
                         None if kv.counts is None else kv.counts[:limit], normalize=kv.normalize)
 
@@ -112,7 +135,12 @@ def save_vectors(kv: KeyedVectors, path, format: str | None = None,
     format = format_for(path, format)
     if limit is not None and limit < 1:
         raise EmbedError(f"--limit must be at least 1, got {limit}")
-    if format.startswith("word2vec"):
+    if format == "fasttext":
+        if not hasattr(kv, "save_fasttext_bin"):
+            raise EmbedError("a fastText .bin holds a subword model (words and character "
+                             "n-grams); these vectors have no n-grams: export them as word2vec")
+        head(kv, limit).save_fasttext_bin(path)
+    elif format.startswith("word2vec"):
         word2vec_format.write_word2vec(kv, path, binary=format == "word2vec-binary",
                                        limit=limit)
     elif format == "gensim":

@@ -70,9 +70,18 @@ def check_out_dir(path) -> None:
 
 
 def fresh_start(vocab: Vocabulary, settings: TrainSettings) -> Start:
-    """Input table small Gaussian (word2vec's uniform(+-0.5/dim) has the same spread), output 0."""
+    """Input table small Gaussian (word2vec's uniform(+-0.5/dim) has the same spread), output 0.
+    A subword model: its tables as `embed.w2v.subword_tables` starts them."""
     from embed.nn.layers import Embedding
 
+    if settings.subwords:
+        from embed.w2v.subword_rows import NGRAMS
+        from embed.w2v.subword_tables import fresh_tables
+
+        vectors, ngrams, output = fresh_tables(vocab, settings)
+        model = Word2VecModel(vectors, output, vocab, settings.to_dict())
+        model.arrays[NGRAMS] = ngrams
+        return Start(model, settings)
     sigma = 0.5 / settings.dim / math.sqrt(3.0)
     vectors = Embedding(len(vocab), settings.dim, sigma=sigma, seed=settings.seed).W
     output = np.zeros_like(vectors)
@@ -90,6 +99,10 @@ def check_tables(model: Word2VecModel, settings: TrainSettings, where) -> None:
             raise EmbedError(f"{where}: {name} is {table.dtype} {table.shape}; the vocabulary "
                              f"and settings need float32 {want}")
         check_finite(table, os.path.join(str(where), name))
+    if settings.subwords:
+        from embed.w2v.subword_tables import check_ngram_table
+
+        check_ngram_table(model, settings, where)
 
 
 def _int(state: dict, key: str, where) -> int:

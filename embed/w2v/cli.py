@@ -10,13 +10,15 @@ import click
 from embed.cli_options import (CORPUS_HELP, data_dir_option, min_count_option, quiet_option,
                                vocab_size_option)
 from embed.errors import EmbedError
-from embed.w2v.settings import KERNELS, LOSSES, MODELS, OPTIMIZER_NAMES, SCHEDULES, TrainSettings
+from embed.w2v.settings import (DEFAULT_BUCKET, DEFAULT_MAXN, KERNELS, LOSSES, MODELS,
+                                OPTIMIZER_NAMES, SCHEDULES, TrainSettings)
 
 # Options a resumed run takes from the model (its settings.json wins); --epochs is allowed: on a
 # finished model it starts a new schedule of that many epochs.
 FIXED_BY_MODEL = tuple(n for n in TrainSettings.names() if n not in ("epochs", "chunk_words",
                                                                      "cbow_group")) + (
-    "vocab_size", "min_count", "max_words")
+    "vocab_size", "min_count", "max_words", "subwords")
+NGRAM_OPTIONS = ("subwords", "minn", "maxn", "bucket")
 
 # Vocabulary ranks whose nearest neighbours are shown at the end: frequent, past the stop words.
 SHOWCASE_RANKS = (100, 200, 400, 800, 1600)
@@ -90,6 +92,17 @@ def _warn(message: str) -> None:
               help="softmax: full-softmax cross-check (vocabularies of at most 5,000 words, "
                    "slow).")
 @click.option("--keep-unk", is_flag=True, help="Train UNK as a token instead of dropping it.")
+@click.option("--subwords", is_flag=True,
+              help="fastText's model: each word is the mean of its own vector and those of its "
+                   "character n-grams (--minn 3 --maxn 6 --bucket 2000000), so any word with a "
+                   "known n-gram gets a vector.")
+@click.option("--minn", type=int, default=None,
+              help="Shortest character n-gram (turns --subwords on) [3].")
+@click.option("--maxn", type=int, default=None,
+              help="Longest character n-gram (turns --subwords on; 0: no n-grams, a word "
+                   "model) [6].")
+@click.option("--bucket", type=int, default=None,
+              help="Rows the n-grams are hashed into (turns --subwords on) [2000000].")
 @data_dir_option
 @click.option("-o", "--output", "out", default=None,
               help="Model directory [runs/<model>-<corpus name>].")
@@ -101,7 +114,7 @@ def _warn(message: str) -> None:
 @quiet_option
 def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha, lr_schedule,
           vocab_size, min_count, max_words, threads, seed, optimizer, kernel, loss, keep_unk,
-          data_dir, out, resume, new_corpus, quiet):
+          subwords, minn, maxn, bucket, data_dir, out, resume, new_corpus, quiet):
     """Train skip-gram or CBOW word vectors on CORPUS.
 
     CORPUS: """ + CORPUS_HELP + """
@@ -113,6 +126,7 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
       embed train --resume runs/cbow               # continue after Ctrl-C
       embed train --resume runs/cbow --corpus more.txt   # online learning, same vocabulary
       embed train --resume runs/cbow --epochs 2    # two more epochs on a finished model
+      embed train my.txt --subwords -o runs/sub     # fastText's model: vectors for any word
     """
     ctx = click.get_current_context()
     given = {name for name in ctx.params
@@ -127,18 +141,38 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         _run(text, out_dir, kwargs, threads, quiet)
 
 
+def _ngram_settings(o: dict) -> dict:
+    """minn / maxn / bucket: fastText's defaults once --subwords or any of them is given;
+    otherwise a word model (maxn 0)."""
+    if not (o["subwords"] or any(o[k] is not None for k in ("minn", "maxn", "bucket"))):
+        return {}
+    maxn = DEFAULT_MAXN if o["maxn"] is None else o["maxn"]
+    bucket = o["bucket"]
+    if bucket is None:
+        bucket = DEFAULT_BUCKET if maxn > 0 else 0
+    return {"maxn": maxn, "bucket": bucket,
+            **({"minn": o["minn"]} if o["minn"] is not None else {})}
+
+
 def _fresh(o: dict):
     """A new model: settings checked before the corpus is read (or text8 downloaded)."""
     from embed.w2v import pipeline
     from embed.w2v.checkpoint import check_out_dir
 
-    settings = TrainSettings(**{k: o[k] for k in TrainSettings.names() if k in o})
+    values = {k: o[k] for k in TrainSettings.names() if k in o and k not in NGRAM_OPTIONS}
+    settings = TrainSettings(**values, **_ngram_settings(o))
     out_dir = (Path(o["out"]) if o["out"] is not None
                else Path("runs") / f"{o['model']}-{_corpus_name(o['corpus'])}")
     check_out_dir(out_dir)
     text = pipeline.read_corpus(o["corpus"], vocab_size=o["vocab_size"],
                                 min_count=o["min_count"], data_dir=o["data_dir"],
                                 progress=not o["quiet"], max_words=o["max_words"])
+    if settings.subwords:   # the n-gram table is large: say how large, refuse if it cannot fit
+        from embed.w2v.subword_tables import memory_line
+
+        line = memory_line(text.vocab, settings)
+        if not o["quiet"]:
+            click.echo(line, err=True)
     extra = {"corpus": text.source, "vocab_size": o["vocab_size"], "min_count": o["min_count"],
              **({"max_words": o["max_words"]} if o["max_words"] else {})}
     return out_dir, text, dict(vocab=text.vocab, settings=settings, extra_settings=extra)
@@ -151,6 +185,9 @@ def _resume(stack, o: dict, given: set):
     from embed.w2v.checkpoint import check_out_dir
 
     fixed = [f"--{name.replace('_', '-')}" for name in FIXED_BY_MODEL if name in given]
+    ngram_flags = [f"--{name}" for name in NGRAM_OPTIONS if name in given]
+    if ngram_flags:
+        _refuse_ngram_flags(o["resume"], ngram_flags)
     if fixed:
         raise EmbedError(f"--resume trains with the model's saved settings; drop "
                          f"{', '.join(fixed)}")
@@ -161,6 +198,11 @@ def _resume(stack, o: dict, given: set):
     out_dir = Path(o["out"]) if o["out"] is not None else Path(o["resume"])
     check_out_dir(out_dir)
     stack.enter_context(writer_lock(out_dir, what="embed train"))
+    from embed.w2v.subword_tables import check_resume_memory
+
+    line = check_resume_memory(o["resume"])   # before 800 MB of n-gram rows are read
+    if line and not o["quiet"]:
+        click.echo(line, err=True)
     previous = pipeline.load_for_resume(o["resume"])
     text = pipeline.resume_corpus(previous, o["resume"], new_corpus or corpus,
                                   data_dir=o["data_dir"], progress=not o["quiet"])
@@ -168,6 +210,23 @@ def _resume(stack, o: dict, given: set):
     if "epochs" in given:
         kwargs["epochs"] = o["epochs"]
     return out_dir, text, kwargs
+
+
+def _refuse_ngram_flags(resume, flags: list[str]) -> None:
+    """n-gram options on --resume: a word model cannot become a subword model (its n-gram rows
+    would start untrained halfway through), and a subword model keeps its own."""
+    from embed import modeldir
+
+    if not modeldir.is_model_dir(resume):
+        return      # not a model: the loader says so
+    saved = modeldir.load_settings(resume)
+    maxn = saved.get("maxn", 0)
+    if isinstance(maxn, int) and maxn > 0:
+        raise EmbedError(f"--resume trains with the model's saved settings (n-grams of "
+                         f"{saved.get('minn')}..{maxn} characters, bucket "
+                         f"{saved.get('bucket', 0):,}); drop {', '.join(flags)}")
+    raise EmbedError(f"{resume} is a word model: {', '.join(flags)} cannot be added on "
+                     "--resume; train a new model with --subwords")
 
 
 def _run(text, out_dir: Path, kwargs: dict, threads, quiet: bool) -> None:
@@ -186,8 +245,11 @@ def _run(text, out_dir: Path, kwargs: dict, threads, quiet: bool) -> None:
     except MemoryError as e:
         raise EmbedError(f"out of memory: {e} (lower --dim, --negative, --window or "
                          "--vocab-size)") from None
-    click.echo(f"saved {result.settings['model']} model ({len(result.vocab):,} words, dim "
-               f"{result.dim}) to {out_dir}")
+    s = result.settings
+    kind = (f"subword model (n-grams of {s['minn']}..{s['maxn']} characters in "
+            f"{s['bucket']:,} buckets, " if s.get("maxn") else "model (")
+    click.echo(f"saved {s['model']} {kind}{len(result.vocab):,} words, dim {result.dim}) to "
+               f"{out_dir}")
     if not quiet:
         click.echo("nearest neighbours:")
         for line in _neighbours(result):

@@ -21,11 +21,15 @@ KERNELS = {
     ("cbow", "batched"): "embed.w2v.kernels_cbow",
     ("skipgram", "classic"): "embed.w2v.kernels_classic",
     ("cbow", "classic"): "embed.w2v.kernels_classic",
+    ("skipgram", "subword"): "embed.w2v.kernels_subword_sg",
+    ("cbow", "subword"): "embed.w2v.kernels_subword_cbow",
 }
 
 
 def kernel_module(settings: TrainSettings):
-    return importlib.import_module(KERNELS[(settings.model, settings.kernel)])
+    # a subword model (words + character n-grams, fastText's) has its own kernels
+    kernel = "subword" if settings.subwords else settings.kernel
+    return importlib.import_module(KERNELS[(settings.model, kernel)])
 
 
 def worker_factory(model, keep, table, settings: TrainSettings, max_chunk: int):

@@ -170,3 +170,13 @@ class LayeredTrainer:
             total += self._step(self.ctx[offsets[s]:offsets[e]], targets[s:e], mask[s:e],
                                 counts[s:e])
         return total, rows
+
+
+def layered_trainer(model, keep, table, settings: TrainSettings, lr: float, max_chunk: int,
+                    **kwargs) -> LayeredTrainer:
+    """The layered trainer of the model's family (a subword model has its own inputs)."""
+    if settings.subwords:
+        from embed.w2v.layered_subword import SubwordLayeredTrainer
+
+        return SubwordLayeredTrainer(model, keep, table, settings, lr, max_chunk, **kwargs)
+    return LayeredTrainer(model, keep, table, settings, lr, max_chunk, **kwargs)

@@ -83,7 +83,15 @@ class Word2VecModel:
 
     @property
     def wv(self):
-        """The input vectors as ``embed.vectors.KeyedVectors`` (UNK dropped unless keep_unk)."""
+        """The input vectors as ``embed.vectors.KeyedVectors`` (UNK dropped unless keep_unk);
+        a subword model's as ``embed.subwords.vectors.SubwordVectors``, which has a vector for
+        any word with a known character n-gram."""
+        if self._wv is None and "ngrams" in self.arrays:
+            from embed.subwords.vectors import SubwordVectors
+
+            self._wv = SubwordVectors.from_trained(self.vocab, self.vectors,
+                                                   self.arrays["ngrams"], self.settings,
+                                                   self.output, self.keep_unk)
         if self._wv is None:
             from embed.vectors import KeyedVectors
 

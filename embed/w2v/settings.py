@@ -30,13 +30,22 @@ MAX_WINDOW = 10_000
 MAX_NEGATIVE = 1_000
 MAX_EPOCHS = 100_000
 MAX_SEED = 2 ** 32 - 1
+# fastText's character n-gram defaults, taken when n-grams are asked for without a value
+DEFAULT_MINN, DEFAULT_MAXN, DEFAULT_BUCKET = 3, 6, 2_000_000
+# Settings a model saved before they existed lacks: their defaults are what it was trained with.
+OPTIONAL = ("chunk_words", "cbow_group", "minn", "maxn", "bucket")
 
 
 @dataclass(frozen=True)
 class TrainSettings:
     """Everything that decides what a training run computes (not how fast: threads are not
     here). ``alpha`` / ``min_alpha`` left as None get their defaults (by model and optimizer;
-    alpha * 1e-4). Invalid values raise EmbedError naming the setting."""
+    alpha * 1e-4). Invalid values raise EmbedError naming the setting.
+
+    Subwords (fastText's model): ``maxn > 0`` gives every word the character n-grams of
+    ``<word>`` of ``minn..maxn`` characters, hashed into ``bucket`` rows (default 2,000,000
+    then); ``maxn == 0``, the default, is a word model (fastText's ``-maxn 0``), whose bucket is
+    0."""
 
     model: str = "skipgram"
     dim: int = 100
@@ -55,6 +64,9 @@ class TrainSettings:
     # the chunking of the run: a resumed run keeps its own so its saved position means the same
     chunk_words: int = CHUNK_WORDS
     cbow_group: int = CBOW_GROUP
+    minn: int = DEFAULT_MINN
+    maxn: int = 0
+    bucket: int | None = None
 
     def __post_init__(self):
         _choice("model", self.model, MODELS)
@@ -85,12 +97,39 @@ class TrainSettings:
             raise EmbedError(f"min-alpha must be between 0 and alpha ({alpha}), got {min_alpha}")
         if not (self.sample >= 0 and math.isfinite(self.sample)):
             raise EmbedError(f"sample must be >= 0, got {self.sample}")
+        bucket = self._check_ngrams()
         fixed = dict(optimizer=optimizer, alpha=float(alpha), min_alpha=float(min_alpha),
-                     sample=float(self.sample), keep_unk=bool(self.keep_unk),
+                     sample=float(self.sample), keep_unk=bool(self.keep_unk), bucket=bucket,
                      **{f.name: int(getattr(self, f.name)) for f in dataclasses.fields(self)
                         if f.type == "int"})
         for name, value in fixed.items():
             object.__setattr__(self, name, value)
+
+    def _check_ngrams(self) -> int:
+        """The bucket count after validating the n-gram settings (fastText's rules, one line
+        each; see `embed.subwords.ngrams.check_ngram_settings`)."""
+        from embed.subwords.ngrams import check_ngram_settings
+
+        for name in ("minn", "maxn"):
+            _integer(name, getattr(self, name), 0, 1_000)
+        bucket = self.bucket
+        if bucket is None:
+            bucket = DEFAULT_BUCKET if self.maxn > 0 else 0
+        _integer("bucket", bucket, 0, None)
+        bucket = int(bucket)
+        if self.maxn == 0 and bucket:
+            raise EmbedError(f"bucket {bucket:,} with maxn 0: a word model has no n-grams to "
+                             "hash into buckets (give --maxn N, or no --bucket)")
+        check_ngram_settings(int(self.minn), int(self.maxn), bucket)
+        if self.maxn > 0 and self.kernel != "batched":
+            raise EmbedError(f"subword models have one kernel; --kernel {self.kernel} is for "
+                             "word models")
+        return bucket
+
+    @property
+    def subwords(self) -> bool:
+        """Whether words are trained with their character n-grams (fastText's model)."""
+        return self.maxn > 0
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -117,8 +156,7 @@ class TrainSettings:
         corpus, vocabulary settings) are ignored."""
         if not isinstance(saved, dict):
             raise EmbedError(f"{where}: the saved settings are not a JSON object")
-        required = [f.name for f in dataclasses.fields(cls)
-                    if f.name not in ("chunk_words", "cbow_group")]
+        required = [f.name for f in dataclasses.fields(cls) if f.name not in OPTIONAL]
         missing = [k for k in required if k not in saved]
         if missing:
             raise EmbedError(f"{where}: the saved settings lack {', '.join(missing)}")

@@ -20,7 +20,7 @@ from embed.w2v import sampling
 from embed.w2v.checkpoint import check_out_dir, corpus_fingerprint, fresh_start, resume_start
 from embed.w2v.fused import worker_factory
 from embed.w2v.hogwild import EpochRunner, default_threads
-from embed.w2v.layered import SOFTMAX_MAX_VOCAB, LayeredTrainer
+from embed.w2v.layered import SOFTMAX_MAX_VOCAB, LayeredTrainer, layered_trainer
 from embed.w2v.model import Word2VecModel
 from embed.w2v.monitor import Monitor
 from embed.w2v.schedule import Schedule
@@ -107,7 +107,7 @@ def _run(model, start, ids, ends, threads, progress, out_dir, callback, notify):
     layered = None
     if st.layered:
         lr = start.lr if start.lr is not None else schedule.alpha(start.epoch, start.chunk)
-        layered = LayeredTrainer(model, keep, table, st, lr, schedule.max_chunk)
+        layered = layered_trainer(model, keep, table, st, lr, schedule.max_chunk)
         make_worker, threads = (lambda: layered.run), 1   # Ctrl-C then lands between chunks
     else:
         make_worker = worker_factory(model, keep, table, st, schedule.max_chunk)
@@ -162,11 +162,18 @@ def save_checkpoint(model: Word2VecModel, out_dir: Path | None, monitor: Monitor
         model.optimizer_state = layered.state()
         if layered.hyper is not None:
             model.state["lr"] = layered.opt.lr
-    if not (np.isfinite(model.vectors).all() and np.isfinite(model.output).all()):
+    if not (np.isfinite(model.vectors).all() and np.isfinite(model.output).all()
+            and all(_finite(a) for a in model.arrays.values() if a.dtype.kind == "f")):
         kept = f"; the last good checkpoint in {out_dir} is kept" if out_dir else ""
         raise EmbedError(f"training diverged: the weights hold NaN/inf (lower --alpha){kept}")
     if out_dir is not None:
         model.save(out_dir)
+
+
+def _finite(table: np.ndarray, rows: int = 1 << 16) -> bool:
+    """No NaN/inf in ``table``, checked a slice at a time (a model family's tables may be
+    gigabytes: no temporary of their size)."""
+    return all(np.isfinite(table[s:s + rows]).all() for s in range(0, len(table), rows))
 
 
 def check_ends(ends, n: int) -> np.ndarray | None:

@@ -1,0 +1,73 @@
+"""Training examples of the subword kernels, drawn exactly as they draw them (for the layered
+path, `embed.w2v.layered_subword`).
+
+- ``sg_subword_walk``: one row per kernel block: the centre word, its contexts in the block
+  (flattened) and the block's shared negatives;
+- ``cbow_subword_walk``: one row per centre word with a context: its position in the kept
+  words, its context positions (flattened) and its negatives; the kept words stay in ``buf``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from embed.w2v.kernel_support import KERNEL_JIT
+from embed.w2v.kernels_sg import MAX_BLOCK
+from embed.w2v.kernels_subword_sg import draw_shared
+from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
+
+
+@njit(**KERNEL_JIT)
+def sg_subword_walk(syn1, ids, ends, keep, table, window, negative, keep_unk, seed, buf, lo,
+                    hi, centres, ctx, counts, negs):
+    """Blocks of one chunk; return (blocks, context entries). Scratch: buf/lo/hi int32 [n].
+    Output: centres/counts int32 [>= n * ceil(2*window / MAX_BLOCK)], ctx int32
+    [>= 2*window*n], negs int32 [>= blocks, negative]. ``syn1`` is only prefetched."""
+    state = np.uint64(seed)
+    n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
+    rows = 0
+    e = 0
+    for i in range(n):
+        reach, state = reduced_window(state, window)
+        start, stop = window_span(i, reach, lo, hi)
+        m = 0
+        for j in range(start, stop):
+            if j != i:
+                ctx[e] = buf[j]
+                e += 1
+                m += 1
+        for s in range(0, m, MAX_BLOCK):
+            state = draw_shared(syn1, table, negative, state, negs[rows])
+            centres[rows] = buf[i]
+            counts[rows] = min(MAX_BLOCK, m - s)
+            rows += 1
+    return rows, e
+
+
+@njit(**KERNEL_JIT)
+def cbow_subword_walk(ids, ends, keep, table, window, negative, keep_unk, seed, buf, lo, hi,
+                      positions, ctxpos, counts, negs):
+    """Centre words of one chunk; return (kept words, rows, context entries).
+    Scratch: lo/hi int32 [n]; buf int32 [n] receives the kept words. Output: positions/counts
+    int32 [>= n], ctxpos int32 [>= 2*window*n], negs int32 [>= n, negative]."""
+    state = np.uint64(seed)
+    n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
+    rows = 0
+    e = 0
+    for i in range(n):
+        reach, state = reduced_window(state, window)
+        start, stop = window_span(i, reach, lo, hi)
+        m = 0
+        for j in range(start, stop):
+            if j != i:
+                ctxpos[e + m] = j
+                m += 1
+        if m == 0:
+            continue
+        for t in range(negative):
+            negs[rows, t], state = draw_negative(table, state)
+        positions[rows] = i
+        counts[rows] = m
+        e += m
+        rows += 1
+    return n, rows, e

@@ -1,0 +1,180 @@
+"""Subword CBOW fused kernel (fastText's model) with each position's word composed once.
+
+fastText's CBOW averages every row of every context word (~6 words x ~20 rows at window 5)
+into h and adds the whole gradient of h to each of those ~150 rows, for every centre word. A
+word at position j sits in the windows of up to 2 * window centres, so here its composed vector
+u_j (the mean of its k_j rows) is computed once, when j enters the windows, kept in a ring of
+2 * window + 1 slots, and reused by every centre whose window holds it; the gradients those
+centres send it are summed in the slot's e_j and added to its rows once, when j leaves the
+windows (``flush``). For centre i:
+
+    h = sum_j k_j u_j / sum_j k_j          (the mean of all the context words' rows, as fastText)
+    scores h . syn1[w_i] (label 1) and h . syn1[n] for k negatives (label 0, a draw equal to
+    w_i skipped); grad = sum_t g_t syn1[t]; syn1[t] += g_t h; e_j += grad for each context j.
+
+So a centre costs one composition and one flush (~20 row reads and ~20 row updates) plus the
+output rows, against fastText's ~300 row operations. What changes is when input updates land:
+a context word's vector is the one composed when it entered the windows (at most 2 * window
+positions earlier), and its rows receive the gradients of its 2 * window centres together.
+The output rows are updated centre by centre, as in fastText.
+
+The layered path (`embed.w2v.layered_subword`) computes the same schedule through embed.nn
+(a bag-of-rows mean, the negative-sampling loss, SGD on sparse rows).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from embed.nn.activations import sigmoid_scalar
+from embed.nn.losses import logistic_loss_scalar
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
+from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
+from embed.w2v.subword_rows import NGRAMS, compose, prefetch_word, spread, vocab_rows
+
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+
+
+@njit(**KERNEL_JIT)
+def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, want_loss):
+    """One centre's step from the ring; return the summed loss (0 unless ``want_loss``).
+
+    U, E float32 [R, dim]: composed vectors and pending gradients of the ring's positions;
+    kc int64 [R]: their row counts; slots int32 [>= m]: the ring slots of the context words;
+    w: the centre (positive); negs int32 [>= k] (a draw equal to w is skipped).
+    Scratch: h, grad float32 [dim], g float32 [1 + k].
+    """
+    dim = h.shape[0]
+    for d in range(dim):
+        h[d] = _ZERO
+    total = 0
+    for a in range(m):
+        q = slots[a]
+        kq = kc[q]
+        total += kq
+        wq = np.float32(kq)
+        for d in range(dim):
+            h[d] += wq * U[q, d]
+    inv = _ONE / np.float32(total)
+    for d in range(dim):
+        h[d] *= inv
+    loss = 0.0
+    for t in range(k + 1):
+        r = w if t == 0 else negs[t - 1]
+        if t > 0 and r == w:
+            g[t] = _ZERO
+            continue
+        s = _ZERO
+        for d in range(dim):
+            s += h[d] * syn1[r, d]
+        label = _ONE if t == 0 else _ZERO
+        g[t] = (label - sigmoid_scalar(s)) * alpha
+        if want_loss:
+            loss += logistic_loss_scalar(s, label)
+    for d in range(dim):
+        grad[d] = _ZERO
+    for t in range(k + 1):
+        r = w if t == 0 else negs[t - 1]
+        gt = g[t]
+        for d in range(dim):
+            grad[d] += gt * syn1[r, d]
+    for t in range(k + 1):
+        r = w if t == 0 else negs[t - 1]
+        gt = g[t]
+        for d in range(dim):
+            syn1[r, d] += gt * h[d]
+    for a in range(m):
+        q = slots[a]
+        for d in range(dim):
+            E[q, d] += grad[d]
+    return loss
+
+
+@njit(**KERNEL_JIT)
+def enter(syn0, ngr, noff, nrows, buf, j, U, E, kc):
+    """Position j enters the windows: compose its word into slot j % R, clear its gradient."""
+    q = j % U.shape[0]
+    kc[q] = compose(syn0, ngr, noff, nrows, buf[j], U[q])
+    for d in range(U.shape[1]):
+        E[q, d] = _ZERO
+
+
+@njit(**KERNEL_JIT)
+def flush(syn0, ngr, noff, nrows, buf, j, E):
+    """Position j leaves the windows: its summed gradient goes to every row of its word."""
+    spread(syn0, ngr, noff, nrows, buf[j], E[j % E.shape[0]])
+
+
+@njit(**KERNEL_JIT)
+def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, table, window,
+                             negative, alpha, keep_unk, seed, loss_every, buf, lo, hi, U, E, kc,
+                             slots, negs, h, grad, g):
+    """Train subword CBOW on one chunk of the id stream.
+
+    ids int32 [n]; ends int32 [s]: the chunk's sentence ends; keep float32 [V]; table int32
+    [T]. Scratch: buf/lo/hi int32 [n], U/E float32 [2*window + 1, dim], kc int64
+    [2*window + 1], slots int32 [2*window], negs int32 [negative], h/grad float32 [dim],
+    g float32 [1 + negative]. Per centre: flush the position leaving the windows, compose the
+    one entering, the reduced window, then (if it has a context) its negatives.
+    Returns (words trained after subsampling, loss sum, centre words in the loss sum).
+    """
+    state = np.uint64(seed)
+    n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
+    R = 2 * window + 1
+    loss = 0.0
+    nloss = 0
+    for j in range(min(window, n)):
+        enter(syn0, ngr, noff, nrows, buf, j, U, E, kc)
+    for i in range(n):
+        if i - window - 1 >= 0:
+            flush(syn0, ngr, noff, nrows, buf, i - window - 1, E)
+        if i + window < n:
+            if i + window + 1 < n:
+                prefetch_word(syn0, ngr, noff, nrows, buf[i + window + 1])
+            enter(syn0, ngr, noff, nrows, buf, i + window, U, E, kc)
+        reach, state = reduced_window(state, window)
+        start, stop = window_span(i, reach, lo, hi)
+        m = 0
+        for j in range(start, stop):
+            if j != i:
+                slots[m] = j % R
+                m += 1
+        if m == 0:
+            continue
+        for t in range(negative):
+            negs[t], state = draw_negative(table, state)
+            prefetch_row(syn1, negs[t])
+        want = loss_every > 0 and i % loss_every == 0
+        loss += cbow_subword_step(syn1, U, E, kc, slots, m, buf[i], negs, negative, alpha, h,
+                                  grad, g, want)
+        if want:
+            nloss += 1
+    for j in range(max(0, n - window - 1), n):
+        flush(syn0, ngr, noff, nrows, buf, j, E)
+    return n, loss, nloss
+
+
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
+    """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
+    scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
+    syn0, syn1, ngr = model.vectors, model.output, model.arrays[NGRAMS]
+    noff, nrows = vocab_rows(model, st)
+    win, k, dim = st.window, st.negative, st.dim
+    buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
+    U = np.empty((2 * win + 1, dim), np.float32)
+    E = np.empty((2 * win + 1, dim), np.float32)
+    kc = np.empty(2 * win + 1, np.int64)
+    slots = np.empty(2 * win, np.int32)
+    negs = np.empty(k, np.int32)
+    h = np.empty(dim, np.float32)
+    grad = np.empty(dim, np.float32)
+    g = np.empty(k + 1, np.float32)
+
+    def run(ids, ends, alpha, seed):
+        return train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, table,
+                                        win, k, np.float32(alpha), st.keep_unk, seed,
+                                        loss_every, buf, lo, hi, U, E, kc, slots, negs, h,
+                                        grad, g)
+
+    return run

@@ -74,18 +74,22 @@ def layered_step(syn0, ngr, syn1, words, per_example, targets, mask, noff, nrows
     return loss
 
 
-def test_skipgram_block_equals_the_layered_step(csr):
+@pytest.mark.parametrize("share", [1, 3, 10])
+def test_skipgram_block_equals_the_layered_step(csr, share):
     noff, nrows = csr
     syn0, ngr, syn1 = tables()
     a0, an, a1 = syn0.copy(), ngr.copy(), syn1.copy()
     w = 4                                        # "catalog": many n-grams
     ctx = np.array([2, 5, 2, 9], np.int32)       # a repeated context
-    negs = np.array([5, 7, 7, 1, 2], np.int32)   # negatives equal to contexts, a repeat
+    sets = -(-4 // share)
+    # negatives equal to contexts, a repeat
+    negs = np.array([5, 7, 7, 1, 2, 9, 2, 3, 6, 8, 2, 2, 5, 5, 1, 1, 4, 4, 3, 2], np.int32)
     h, grad = np.empty(DIM, np.float32), np.empty(DIM, np.float32)
-    g = np.empty(4 + 5, np.float32)
-    fused = sg_subword_block(a0, an, a1, noff, nrows, w, ctx, 4, negs, 5, np.float32(LR), h,
-                             grad, g, True)
-    targets = np.column_stack([ctx, np.tile(negs, (4, 1))])
+    g, tgt = np.empty(4 + 4 * 5, np.float32), np.empty(4 + 4 * 5, np.int32)
+    fused = sg_subword_block(a0, an, a1, noff, nrows, w, ctx, 4, negs, 5, share,
+                             np.float32(LR), h, grad, g, tgt, True)
+    pair_negs = negs[:sets * 5].reshape(sets, 5)[np.arange(4) // share]
+    targets = np.column_stack([ctx, pair_negs])
     mask = (targets != targets[:, :1]).astype(np.float32)
     mask[:, 0] = 1
     layered = layered_step(syn0, ngr, syn1, np.full(4, w), np.ones(4, int), targets, mask,
@@ -94,6 +98,8 @@ def test_skipgram_block_equals_the_layered_step(csr):
         np.testing.assert_allclose(x, y, atol=2e-6)
     np.testing.assert_allclose(fused, layered, rtol=1e-5)
     assert not np.allclose(an, tables()[1])     # the n-gram rows moved
+    untouched = np.setdiff1d(np.arange(V), np.concatenate([ctx, negs[:sets * 5]]))
+    np.testing.assert_array_equal(a1[untouched], tables()[2][untouched])
 
 
 def test_cbow_centre_step_and_flush_equal_the_layered_step(csr):
@@ -112,14 +118,14 @@ def test_cbow_centre_step_and_flush_equal_the_layered_step(csr):
     for j in ctxpos:
         enter(a0, an, noff, nrows, buf, j, U, E, kc)
     slots = np.array([j % R for j in ctxpos], np.int32)
-    negs = np.array([6, 2, 9], np.int32)         # the centre drawn as a negative: skipped
+    negs = np.array([6, 2, 2], np.int32)         # the centre drawn as a negative, a repeat
     h, grad, g = (np.empty(DIM, np.float32), np.empty(DIM, np.float32),
                   np.empty(4, np.float32))
     fused = cbow_subword_step(a1, U, E, kc, slots, 4, 6, negs, 3, np.float32(LR), h, grad, g,
-                              True)
+                              np.empty(4, np.int32), True)
     for j in ctxpos:
         flush(a0, an, noff, nrows, buf, j, E)
-    targets = np.array([[6, 6, 2, 9]])
+    targets = np.array([[6, 6, 2, 2]])
     mask = (targets != 6).astype(np.float32)
     mask[:, 0] = 1
     layered = layered_step(syn0, ngr, syn1, buf[ctxpos], np.array([4]), targets, mask, noff,
@@ -140,8 +146,8 @@ def _run_chunks(settings, ids, ends, runner):
     return plan
 
 
-@pytest.mark.parametrize("model_name", ["skipgram", "cbow"])
-def test_fused_and_layered_paths_train_the_same_subword_vectors(model_name):
+@pytest.mark.parametrize("model_name,share", [("skipgram", 3), ("skipgram", 10), ("cbow", 5)])
+def test_fused_and_layered_paths_train_the_same_subword_vectors(model_name, share):
     """Whole chunks: the walkers draw the kernels' windows, subsampling and negatives, and the
     layered path steps as the kernels do (a block; CBOW's composition ring), so both train the
     same word, n-gram and output rows."""
@@ -156,12 +162,13 @@ def test_fused_and_layered_paths_train_the_same_subword_vectors(model_name):
     vocab, ids = topic_corpus(3_000, size=14)
     ends = np.array([700, 1500, 1501, 2200, 3000], np.int64)
     st = TrainSettings(model=model_name, dim=10, window=6, negative=6, sample=1e-2, epochs=1,
-                       seed=5, chunk_words=1_000, minn=2, maxn=4, bucket=97)
+                       seed=5, chunk_words=1_000, minn=2, maxn=4, bucket=97, neg_share=share)
     keep = sampling.keep_probabilities(vocab.counts, st.sample)
     table = sampling.negative_table(vocab.counts)
     fused = fresh_start(vocab, st).model
     layered = fresh_start(vocab, st).model
     _run_chunks(st, ids, ends, worker_factory(fused, keep, table, st, 1_500)())
+    fused.sync_tables()     # the kernels trained a packed copy of the n-gram rows
     trainer = SubwordLayeredTrainer(layered, keep, table, st, st.alpha, 1_500, block_steps=True)
     _run_chunks(st, ids, ends, trainer.run)
     start = fresh_start(vocab, st).model

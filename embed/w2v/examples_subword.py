@@ -1,8 +1,8 @@
 """Training examples of the subword kernels, drawn exactly as they draw them (for the layered
 path, `embed.w2v.layered_subword`).
 
-- ``sg_subword_walk``: one row per kernel block: the centre word, its contexts in the block
-  (flattened) and the block's shared negatives;
+- ``sg_subword_walk``: one row per kernel block: the centre word and its number of contexts;
+  the contexts (flattened) and, for each context, the negatives of its shared set;
 - ``cbow_subword_walk``: one row per centre word with a context: its position in the kept
   words, its context positions (flattened) and its negatives; the kept words stay in ``buf``.
 """
@@ -18,11 +18,12 @@ from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_
 
 
 @njit(**KERNEL_JIT)
-def sg_subword_walk(syn1, ids, ends, keep, table, window, negative, keep_unk, seed, buf, lo,
-                    hi, centres, ctx, counts, negs):
-    """Blocks of one chunk; return (blocks, context entries). Scratch: buf/lo/hi int32 [n].
-    Output: centres/counts int32 [>= n * ceil(2*window / MAX_BLOCK)], ctx int32
-    [>= 2*window*n], negs int32 [>= blocks, negative]. ``syn1`` is only prefetched."""
+def sg_subword_walk(syn1, ids, ends, keep, table, window, negative, share, keep_unk, seed, buf,
+                    lo, hi, sets, centres, counts, ctx, negs):
+    """Blocks of one chunk; return (blocks, context entries). Scratch: buf/lo/hi int32 [n],
+    sets int32 [MAX_BLOCK * negative]. Output: centres/counts int32
+    [>= n * ceil(2*window / MAX_BLOCK)], ctx int32 [>= 2*window*n], negs int32
+    [>= 2*window*n, negative] (row e: context e's negatives). ``syn1`` is only prefetched."""
     state = np.uint64(seed)
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     rows = 0
@@ -33,14 +34,20 @@ def sg_subword_walk(syn1, ids, ends, keep, table, window, negative, keep_unk, se
         m = 0
         for j in range(start, stop):
             if j != i:
-                ctx[e] = buf[j]
-                e += 1
+                ctx[e + m] = buf[j]
                 m += 1
         for s in range(0, m, MAX_BLOCK):
-            state = draw_shared(syn1, table, negative, state, negs[rows])
+            mb = min(MAX_BLOCK, m - s)
+            state = draw_shared(syn1, table, ((mb + share - 1) // share) * negative, state,
+                                sets)
+            for a in range(mb):
+                q = a // share
+                for t in range(negative):
+                    negs[e + a, t] = sets[q * negative + t]
             centres[rows] = buf[i]
-            counts[rows] = min(MAX_BLOCK, m - s)
+            counts[rows] = mb
             rows += 1
+            e += mb
     return rows, e
 
 

@@ -3,7 +3,10 @@
 Each kernel module offers ``make_runner(model, keep, table, settings, max_chunk, loss_every)``
 returning one thread's run(ids, ends, alpha, seed) over the model's tables. A model family (a new output
 layer, subword inputs) is a new kernel module and an entry in ``KERNELS``, not a branch in
-train().
+train(). A module may also offer ``prepare(model, settings)``, run once per training run before
+any thread starts: what it returns is passed to every ``make_runner`` as a last argument (the
+subword kernels train a compact working copy of the n-gram rows they use, which
+``model.sync_tables()`` writes back before every checkpoint).
 """
 from __future__ import annotations
 
@@ -36,8 +39,10 @@ def worker_factory(model, keep, table, settings: TrainSettings, max_chunk: int):
     """make_worker() for the Hogwild runner: each call builds one thread's kernel runner (its
     own scratch) over the model's shared tables."""
     module = kernel_module(settings)
+    prepare = getattr(module, "prepare", None)
+    shared = () if prepare is None else (prepare(model, settings),)
 
     def make_worker():
-        return module.make_runner(model, keep, table, settings, max_chunk, LOSS_EVERY)
+        return module.make_runner(model, keep, table, settings, max_chunk, LOSS_EVERY, *shared)
 
     return make_worker

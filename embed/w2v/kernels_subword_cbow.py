@@ -30,20 +30,22 @@ from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
 from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
 from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
-from embed.w2v.subword_rows import NGRAMS, compose, prefetch_word, spread, vocab_rows
+from embed.w2v.subword_rows import (compose, output_step, prefetch_word, spread,
+                                    working_rows)
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
 @njit(**KERNEL_JIT)
-def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, want_loss):
+def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, tgt,
+                      want_loss):
     """One centre's step from the ring; return the summed loss (0 unless ``want_loss``).
 
     U, E float32 [R, dim]: composed vectors and pending gradients of the ring's positions;
     kc int64 [R]: their row counts; slots int32 [>= m]: the ring slots of the context words;
     w: the centre (positive); negs int32 [>= k] (a draw equal to w is skipped).
-    Scratch: h, grad float32 [dim], g float32 [1 + k].
+    Scratch: h, grad float32 [dim], g float32 / tgt int32 [1 + k].
     """
     dim = h.shape[0]
     for d in range(dim):
@@ -62,6 +64,7 @@ def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, w
     loss = 0.0
     for t in range(k + 1):
         r = w if t == 0 else negs[t - 1]
+        tgt[t] = r
         if t > 0 and r == w:
             g[t] = _ZERO
             continue
@@ -72,18 +75,7 @@ def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, w
         g[t] = (label - sigmoid_scalar(s)) * alpha
         if want_loss:
             loss += logistic_loss_scalar(s, label)
-    for d in range(dim):
-        grad[d] = _ZERO
-    for t in range(k + 1):
-        r = w if t == 0 else negs[t - 1]
-        gt = g[t]
-        for d in range(dim):
-            grad[d] += gt * syn1[r, d]
-    for t in range(k + 1):
-        r = w if t == 0 else negs[t - 1]
-        gt = g[t]
-        for d in range(dim):
-            syn1[r, d] += gt * h[d]
+    output_step(syn1, tgt, g, k + 1, h, grad)
     for a in range(m):
         q = slots[a]
         for d in range(dim):
@@ -109,13 +101,13 @@ def flush(syn0, ngr, noff, nrows, buf, j, E):
 @njit(**KERNEL_JIT)
 def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, table, window,
                              negative, alpha, keep_unk, seed, loss_every, buf, lo, hi, U, E, kc,
-                             slots, negs, h, grad, g):
+                             slots, negs, h, grad, g, tgt):
     """Train subword CBOW on one chunk of the id stream.
 
     ids int32 [n]; ends int32 [s]: the chunk's sentence ends; keep float32 [V]; table int32
     [T]. Scratch: buf/lo/hi int32 [n], U/E float32 [2*window + 1, dim], kc int64
     [2*window + 1], slots int32 [2*window], negs int32 [negative], h/grad float32 [dim],
-    g float32 [1 + negative]. Per centre: flush the position leaving the windows, compose the
+    g float32 / tgt int32 [1 + negative]. Per centre: flush the position leaving the windows, compose the
     one entering, the reduced window, then (if it has a context) its negatives.
     Returns (words trained after subsampling, loss sum, centre words in the loss sum).
     """
@@ -147,7 +139,7 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
             prefetch_row(syn1, negs[t])
         want = loss_every > 0 and i % loss_every == 0
         loss += cbow_subword_step(syn1, U, E, kc, slots, m, buf[i], negs, negative, alpha, h,
-                                  grad, g, want)
+                                  grad, g, tgt, want)
         if want:
             nloss += 1
     for j in range(max(0, n - window - 1), n):
@@ -155,11 +147,17 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
     return n, loss, nloss
 
 
-def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
+def prepare(model, st):
+    """Once per run: the packed working copy of the n-gram rows every thread trains."""
+    return working_rows(model, st)
+
+
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, shared):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
-    scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
-    syn0, syn1, ngr = model.vectors, model.output, model.arrays[NGRAMS]
-    noff, nrows = vocab_rows(model, st)
+    scratch, over ``model``'s shared tables and ``shared`` = ``prepare``'s (noff, crows,
+    n-gram working rows); ``st`` is the run's TrainSettings."""
+    syn0, syn1 = model.vectors, model.output
+    noff, nrows, ngr = shared
     win, k, dim = st.window, st.negative, st.dim
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     U = np.empty((2 * win + 1, dim), np.float32)
@@ -170,11 +168,12 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     h = np.empty(dim, np.float32)
     grad = np.empty(dim, np.float32)
     g = np.empty(k + 1, np.float32)
+    tgt = np.empty(k + 1, np.int32)
 
     def run(ids, ends, alpha, seed):
         return train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, table,
                                         win, k, np.float32(alpha), st.keep_unk, seed,
                                         loss_every, buf, lo, hi, U, E, kc, slots, negs, h,
-                                        grad, g)
+                                        grad, g, tgt)
 
     return run

@@ -10,7 +10,7 @@ With ``block_steps`` (and plain SGD) this path computes exactly the kernels' upd
 examples its walkers (`embed.w2v.examples_subword`) draw as the kernels draw them:
 
 - skip-gram: one optimizer step per kernel block (a centre's bag, repeated for each of its
-  contexts, against the block's shared negatives);
+  contexts, each against the negatives of its shared set);
 - CBOW: the kernel's schedule (`embed.w2v.kernels_subword_cbow`): a position's word is
   composed (bag forward) when it enters the windows and receives the gradients its centres
   sent it (bag backward, a step on the input rows) when it leaves them; each centre steps the
@@ -45,7 +45,8 @@ class SubwordLayeredTrainer(LayeredTrainer):
         blocks = n * (-(-2 * win // MAX_BLOCK))
         self.centres = np.empty(blocks, np.int32)
         self.bcounts = np.empty(blocks, np.int32)
-        self.bnegs = np.empty((blocks, k), np.int32)
+        self.sets = np.empty(MAX_BLOCK * k, np.int32)
+        self.pair_negs = np.empty((2 * win * n, k), np.int32)
         self.negs_all = np.empty((n, k), np.int32)
         self.positions = np.empty(n, np.int32)
 
@@ -96,15 +97,14 @@ class SubwordLayeredTrainer(LayeredTrainer):
 
         st = self.st
         blocks, entries = sg_subword_walk(self.out, ids, ends, self.keep, self.table, st.window,
-                                          st.negative, st.keep_unk, seed, self.buf, self.lo,
-                                          self.hi, self.centres, self.ctx, self.bcounts,
-                                          self.bnegs)
+                                          st.negative, st.neg_share, st.keep_unk, seed,
+                                          self.buf, self.lo, self.hi, self.sets, self.centres,
+                                          self.bcounts, self.ctx, self.pair_negs)
         counts = self.bcounts[:blocks]
         # one example per (centre, context) pair: the centre's bag against [context, the
-        # block's negatives], a negative equal to the context masked (word2vec's rule)
+        # negatives of its shared set], a negative equal to the context masked (word2vec's rule)
         centres = np.repeat(self.centres[:blocks], counts)
-        targets = np.column_stack([self.ctx[:entries], np.repeat(self.bnegs[:blocks], counts,
-                                                                 axis=0)])
+        targets = np.column_stack([self.ctx[:entries], self.pair_negs[:entries]])
         mask = (targets != targets[:, :1]).astype(np.float32)
         mask[:, 0] = 1
         if self.block_steps:

@@ -8,6 +8,7 @@ of them written as one all-or-nothing checkpoint.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zipfile
@@ -50,6 +51,9 @@ class Word2VecModel:
                         else np.asarray(history, dtype=np.float64).reshape(-1, 2))
         self.state = state
         self.arrays: dict[str, np.ndarray] = {}
+        # name -> fn() writing a training run's working copy of a table back into the model
+        # (kernels that train a rearranged copy register one; see sync_tables)
+        self.syncs: dict = {}
         self._optimizer_state: dict | None = None
         self._optimizer_file: Path | None = None  # read on first use (only --resume needs it)
         self._wv = None
@@ -100,11 +104,29 @@ class Word2VecModel:
                                     counts=self.vocab.counts[start:])
         return self._wv
 
+    def sync_tables(self) -> None:
+        """Bring the model's tables up to date with the working copies a training run keeps
+        (before a checkpoint, and when the run ends)."""
+        for sync in self.syncs.values():
+            sync()
+
+    @contextlib.contextmanager
+    def training_run(self):
+        """A training run: its working copies are written back and dropped when it ends, so
+        later changes to the tables are never overwritten by a stale copy."""
+        try:
+            yield self
+        finally:
+            self.sync_tables()
+            self.syncs.clear()
+            self._wv = None
+
     def most_similar(self, word, topn: int = 10):
         return self.wv.most_similar(word, topn=topn)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model directory as one all-or-nothing checkpoint (``embed.modeldir``)."""
+        self.sync_tables()
         extra = {}
         state = self.state
         if self.optimizer_state:

@@ -10,6 +10,12 @@ of a second for 50,000 words) rather than saved.
 
 A word's vector is the mean of its k = 1 + (its n-grams) rows. Its gradient goes, whole, to
 every one of those rows (fastText's unsupervised models: no 1 / k).
+
+The kernels train a working copy of the n-gram rows the vocabulary uses (``working_rows``),
+packed in order of first use by the most frequent words: ~200,000 of 2,000,000 rows on a
+50,000-word vocabulary, the hot ones side by side, where the bucket order scatters them over
+800 MB (about 15% faster). The copy is written back into the model's table before every
+checkpoint and when the run ends (``model.sync_tables``).
 """
 from __future__ import annotations
 
@@ -52,6 +58,27 @@ def vocab_rows(model, st) -> tuple[np.ndarray, np.ndarray]:
     return got[1]
 
 
+def working_rows(model, st) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(noff, crows, work) for one training run of the fused kernels: the CSR n-gram table with
+    its rows renumbered into ``work`` float32 [used, dim], a packed copy of the rows the
+    vocabulary uses. Registers the write-back ``model.syncs[NGRAMS]``."""
+    noff, nrows = vocab_rows(model, st)
+    table = model.arrays[NGRAMS]
+    used, first, inverse = np.unique(nrows, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")     # first use, frequent words first
+    rank = np.empty(len(used), np.int32)
+    rank[order] = np.arange(len(used), dtype=np.int32)
+    crows = rank[inverse].astype(np.int32)
+    used = used[order]
+    work = np.ascontiguousarray(table[used])
+
+    def sync():
+        table[used] = work
+
+    model.syncs[NGRAMS] = sync
+    return noff, crows, work
+
+
 @njit(**KERNEL_JIT)
 def compose(syn0, ngr, noff, nrows, w, h):
     """h float32 [dim] = mean of word ``w``'s rows (own row, then its n-grams in order);
@@ -92,13 +119,30 @@ def prefetch_word(syn0, ngr, noff, nrows, w):
         prefetch_row(ngr, nrows[p])
 
 
-@njit(**KERNEL_JIT, inline="always")
-def dot(a, i, b, j):
-    """a[i] . b[j] (rows of two float32 tables)."""
-    s = _ZERO
-    for d in range(a.shape[1]):
-        s += a[i, d] * b[j, d]
-    return s
+@njit(**KERNEL_JIT)
+def output_step(syn1, rows, coef, n, h, grad):
+    """The output side of one example whose hidden vector h float32 [dim] met the output rows
+    rows int32 [>= n] with gradient coefficients coef float32 [>= n] (label - sigmoid, times the
+    rate): grad float32 [dim] = sum_t coef[t] syn1[rows[t]] and syn1[rows[t]] += coef[t] h, every
+    gradient taken at the values before the step. A row met twice (a repeated context or
+    negative) has its coefficients summed first, so one pass over each row does both."""
+    for t in range(1, n):
+        for u in range(t):
+            if rows[u] == rows[t]:
+                coef[u] += coef[t]
+                coef[t] = _ZERO
+                break
+    dim = h.shape[0]
+    for d in range(dim):
+        grad[d] = _ZERO
+    for t in range(n):
+        c = coef[t]
+        if c == _ZERO:
+            continue
+        r = rows[t]
+        for d in range(dim):
+            grad[d] += c * syn1[r, d]
+            syn1[r, d] += c * h[d]
 
 
 @njit(**KERNEL_JIT)

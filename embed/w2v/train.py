@@ -87,11 +87,12 @@ def train(ids, vocab: Vocabulary | None = None, *, settings: TrainSettings | Non
     check_corpus(ids, model.vocab, st)
     model.settings = _stored_settings(model.settings, st, extra_settings)
     out_dir = Path(out_dir) if out_dir is not None else None
-    if out_dir is None:
-        return _run(model, start, ids, ends, threads, progress, None, callback, notify)
-    check_out_dir(out_dir)
-    with writer_lock(out_dir, what="embed train"):   # one writer per model directory
-        return _run(model, start, ids, ends, threads, progress, out_dir, callback, notify)
+    with model.training_run():
+        if out_dir is None:
+            return _run(model, start, ids, ends, threads, progress, None, callback, notify)
+        check_out_dir(out_dir)
+        with writer_lock(out_dir, what="embed train"):   # one writer per model directory
+            return _run(model, start, ids, ends, threads, progress, out_dir, callback, notify)
 
 
 def _run(model, start, ids, ends, threads, progress, out_dir, callback, notify):
@@ -157,6 +158,7 @@ def save_checkpoint(model: Word2VecModel, out_dir: Path | None, monitor: Monitor
                     layered: LayeredTrainer | None) -> None:
     """Bring the model's history and optimizer state up to date and write it to ``out_dir``
     (if any); refuse weights that hold NaN/inf, keeping the last good checkpoint."""
+    model.sync_tables()
     model.history = monitor.history_array()
     if layered is not None:
         model.optimizer_state = layered.state()

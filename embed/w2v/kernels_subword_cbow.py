@@ -99,6 +99,15 @@ def flush(syn0, ngr, noff, nrows, buf, j, E):
 
 
 @njit(**KERNEL_JIT)
+def draw_ahead(syn1, table, negative, state, negs):
+    """``negative`` draws into negs, their output rows prefetched; return the state."""
+    for t in range(negative):
+        negs[t], state = draw_negative(table, state)
+        prefetch_row(syn1, negs[t])
+    return state
+
+
+@njit(**KERNEL_JIT)
 def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, table, window,
                              negative, alpha, keep_unk, seed, loss_every, buf, lo, hi, U, E, kc,
                              slots, negs, h, grad, g, tgt):
@@ -106,9 +115,10 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
 
     ids int32 [n]; ends int32 [s]: the chunk's sentence ends; keep float32 [V]; table int32
     [T]. Scratch: buf/lo/hi int32 [n], U/E float32 [2*window + 1, dim], kc int64
-    [2*window + 1], slots int32 [2*window], negs int32 [negative], h/grad float32 [dim],
-    g float32 / tgt int32 [1 + negative]. Per centre: flush the position leaving the windows, compose the
-    one entering, the reduced window, then (if it has a context) its negatives.
+    [2*window + 1], slots int32 [2*window], h/grad float32 [dim],
+    g float32 / tgt int32 [1 + negative]. Per centre: flush the position leaving the windows,
+    compose the one entering, the reduced window, then the next centre's negatives (drawn one
+    centre ahead so that their rows load meanwhile; negs int32 [2, negative]).
     Returns (words trained after subsampling, loss sum, centre words in the loss sum).
     """
     state = np.uint64(seed)
@@ -118,6 +128,8 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
     nloss = 0
     for j in range(min(window, n)):
         enter(syn0, ngr, noff, nrows, buf, j, U, E, kc)
+    cur = 0
+    state = draw_ahead(syn1, table, negative, state, negs[0])
     for i in range(n):
         if i - window - 1 >= 0:
             flush(syn0, ngr, noff, nrows, buf, i - window - 1, E)
@@ -126,22 +138,22 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
                 prefetch_word(syn0, ngr, noff, nrows, buf[i + window + 1])
             enter(syn0, ngr, noff, nrows, buf, i + window, U, E, kc)
         reach, state = reduced_window(state, window)
+        if i + 1 < n:   # the next centre's: their rows load while this one trains
+            state = draw_ahead(syn1, table, negative, state, negs[1 - cur])
+            prefetch_row(syn1, buf[i + 1])
         start, stop = window_span(i, reach, lo, hi)
         m = 0
         for j in range(start, stop):
             if j != i:
                 slots[m] = j % R
                 m += 1
-        if m == 0:
-            continue
-        for t in range(negative):
-            negs[t], state = draw_negative(table, state)
-            prefetch_row(syn1, negs[t])
-        want = loss_every > 0 and i % loss_every == 0
-        loss += cbow_subword_step(syn1, U, E, kc, slots, m, buf[i], negs, negative, alpha, h,
-                                  grad, g, tgt, want)
-        if want:
-            nloss += 1
+        if m > 0:
+            want = loss_every > 0 and i % loss_every == 0
+            loss += cbow_subword_step(syn1, U, E, kc, slots, m, buf[i], negs[cur], negative,
+                                      alpha, h, grad, g, tgt, want)
+            if want:
+                nloss += 1
+        cur = 1 - cur
     for j in range(max(0, n - window - 1), n):
         flush(syn0, ngr, noff, nrows, buf, j, E)
     return n, loss, nloss
@@ -164,7 +176,7 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, shared)
     E = np.empty((2 * win + 1, dim), np.float32)
     kc = np.empty(2 * win + 1, np.int64)
     slots = np.empty(2 * win, np.int32)
-    negs = np.empty(k, np.int32)
+    negs = np.empty((2, k), np.int32)
     h = np.empty(dim, np.float32)
     grad = np.empty(dim, np.float32)
     g = np.empty(k + 1, np.float32)

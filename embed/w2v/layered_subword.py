@@ -122,9 +122,10 @@ class SubwordLayeredTrainer(LayeredTrainer):
         from embed.w2v.examples_subword import cbow_subword_walk
 
         st = self.st
-        return cbow_subword_walk(ids, ends, self.keep, self.table, st.window, st.negative,
-                                 st.keep_unk, seed, self.buf, self.lo, self.hi, self.positions,
-                                 self.ctx, self.counts, self.negs_all)
+        return cbow_subword_walk(self.out, ids, ends, self.keep, self.table, st.window,
+                                 st.negative, st.keep_unk, seed, self.buf, self.lo, self.hi,
+                                 self.negs, self.positions, self.ctx, self.counts,
+                                 self.negs_all)
 
     def _cbow_targets(self, rows):
         centres = self.buf[self.positions[:rows]]

@@ -37,7 +37,7 @@ _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, tgt,
                       want_loss):
     """One centre's step from the ring; return the summed loss (0 unless ``want_loss``).
@@ -83,7 +83,7 @@ def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, t
     return loss
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def enter(syn0, ngr, noff, nrows, buf, j, U, E, kc):
     """Position j enters the windows: compose its word into slot j % R, clear its gradient."""
     q = j % U.shape[0]
@@ -92,13 +92,13 @@ def enter(syn0, ngr, noff, nrows, buf, j, U, E, kc):
         E[q, d] = _ZERO
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def flush(syn0, ngr, noff, nrows, buf, j, E):
     """Position j leaves the windows: its summed gradient goes to every row of its word."""
     spread(syn0, ngr, noff, nrows, buf[j], E[j % E.shape[0]])
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def draw_ahead(syn1, table, negative, state, negs):
     """``negative`` draws into negs, their output rows prefetched; return the state."""
     for t in range(negative):

@@ -44,7 +44,7 @@ _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def sg_subword_block(syn0, ngr, syn1, noff, nrows, w, ctx, m, negs, k, share, alpha, h, grad, g,
                      tgt, want_loss):
     """One step for centre ``w`` and its contexts ctx int32 [>= m]; return the summed loss (0
@@ -86,7 +86,7 @@ def sg_subword_block(syn0, ngr, syn1, noff, nrows, w, ctx, m, negs, k, share, al
     return loss
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def draw_shared(syn1, table, negative, state, negs):
     """``negative`` draws into negs, their output rows prefetched; return the state."""
     for t in range(negative):

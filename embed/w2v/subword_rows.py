@@ -79,7 +79,7 @@ def working_rows(model, st) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return noff, crows, work
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def compose(syn0, ngr, noff, nrows, w, h):
     """h float32 [dim] = mean of word ``w``'s rows (own row, then its n-grams in order);
     returns the number of rows k."""
@@ -98,7 +98,7 @@ def compose(syn0, ngr, noff, nrows, w, h):
     return k
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def spread(syn0, ngr, noff, nrows, w, grad):
     """Add grad float32 [dim] to every row of word ``w`` (a repeated n-gram row gets it once
     per occurrence, as the gradient of the mean has it)."""
@@ -111,7 +111,7 @@ def spread(syn0, ngr, noff, nrows, w, grad):
             ngr[r, d] += grad[d]
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def prefetch_word(syn0, ngr, noff, nrows, w):
     """Start loading every row of word ``w`` (the n-gram table is far larger than any cache)."""
     prefetch_row(syn0, w)
@@ -119,7 +119,7 @@ def prefetch_word(syn0, ngr, noff, nrows, w):
         prefetch_row(ngr, nrows[p])
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def output_step(syn1, rows, coef, n, h, grad):
     """The output side of one example whose hidden vector h float32 [dim] met the output rows
     rows int32 [>= n] with gradient coefficients coef float32 [>= n] (label - sigmoid, times the

@@ -148,3 +148,20 @@ def test_a_word_without_known_ngrams_is_an_unknown_word(corpus):
     with pytest.raises(UnknownWordError, match="no known n-gram") as e:
         m.wv["x"]                          # "<x>": none
     assert isinstance(e.value, EmbedError)
+
+
+def test_a_trained_unk_owns_no_ngrams_and_stays_out_of_the_bin(corpus, tmp_path):
+    import fasttext
+
+    vocab, ids = corpus
+    ids = ids.copy()
+    ids[::7] = 0
+    m = train(ids, vocab, keep_unk=True, **{**SMALL, "epochs": 1})
+    wv = m.wv
+    assert "UNK" in wv.words and wv.rows("UNK").tolist() == [0]
+    np.testing.assert_array_equal(wv["UNK"], m.vectors[0])
+    wv.save_fasttext_bin(tmp_path / "m.bin")
+    ft = fasttext.load_model(str(tmp_path / "m.bin"))
+    assert list(ft.get_words()) == [w for w in wv.words if w != "UNK"]
+    for w in ("cat", "grapes"):
+        np.testing.assert_array_equal(ft.get_word_vector(w), wv[w])

@@ -103,6 +103,9 @@ def _warn(message: str) -> None:
                    "model) [6].")
 @click.option("--bucket", type=int, default=None,
               help="Rows the n-grams are hashed into (turns --subwords on) [2000000].")
+@click.option("--neg-share", type=int, default=5, show_default=True,
+              help="Subword skip-gram: contexts of a word that share one set of negatives (1: "
+                   "fastText's own negatives for every pair, slower).")
 @data_dir_option
 @click.option("-o", "--output", "out", default=None,
               help="Model directory [runs/<model>-<corpus name>].")
@@ -114,7 +117,7 @@ def _warn(message: str) -> None:
 @quiet_option
 def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha, lr_schedule,
           vocab_size, min_count, max_words, threads, seed, optimizer, kernel, loss, keep_unk,
-          subwords, minn, maxn, bucket, data_dir, out, resume, new_corpus, quiet):
+          subwords, minn, maxn, bucket, neg_share, data_dir, out, resume, new_corpus, quiet):
     """Train skip-gram or CBOW word vectors on CORPUS.
 
     CORPUS: """ + CORPUS_HELP + """

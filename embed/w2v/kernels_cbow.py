@@ -19,6 +19,7 @@ from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
 from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
 from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
+from embed.w2v.window_rows import load_rows, make_ring, store_rows
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
@@ -114,10 +115,10 @@ def draw_shared(table, negative, state, out):
 
 
 @njit(**KERNEL_JIT)
-def next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres):
+def next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres, mask):
     """Fill group ``q``'s members (one window span apart, see ``group_first``): their
-    contexts, counts and centre words; return (members, state). Members past the chunk's end
-    are left out."""
+    contexts (word ids, or with ``mask`` >= 0 ring slots: position & mask), counts and centre
+    words; return (members, state). Members past the chunk's end are left out."""
     stride = 2 * window + 1
     first = group_first(q, window, group)
     gsz = 0
@@ -130,7 +131,7 @@ def next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres):
         m = 0
         for j in range(start, stop):
             if j != i:
-                ctx[b, m] = buf[j]
+                ctx[b, m] = buf[j] if mask < 0 else j & mask
                 m += 1
         cnt[b] = m
         centres[b] = buf[i]
@@ -148,13 +149,16 @@ def group_count(n, window, group):
 
 @njit(**KERNEL_JIT)
 def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, keep_unk,
-                     seed, loss_every, group, buf, lo, hi, ctx, cnt, centres, negs, h, dh, g):
+                     seed, loss_every, group, buf, lo, hi, ctx, cnt, centres, negs, h, dh, g,
+                     local, ring, base):
     """Train CBOW on one chunk of the id stream.
 
     ends int32 [s]: the chunk's sentence ends (windows stop there). Scratch: buf/lo/hi int32
     [n], ctx int32 [group, 2*window], cnt/centres int32 [group], negs int32 [2, negative] (this
     group's negatives and the next group's, drawn one group ahead so their rows can be
     prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative].
+    ``local``: context rows are read and written in the per-thread ``ring`` / ``base`` float32
+    [cap >= group*(2*window+1) + 2*window + 2, dim] (``embed.w2v.window_rows``), not ``syn0``.
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
     state = np.uint64(seed)
@@ -162,6 +166,10 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
     loss = 0.0
     nloss = 0
     stride = 2 * window + 1
+    src = ring if local else syn0
+    mask = ring.shape[0] - 1 if local else -1
+    loaded = 0      # positions [stored, loaded) are in the ring (local only)
+    stored = 0
     cur = 0
     state = draw_shared(table, negative, state, negs[0])
     for q in range(group_count(n, window, group)):
@@ -178,15 +186,26 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
                 prefetch_row(syn1, buf[p])
                 if p + window < n:
                     prefetch_row(syn0, buf[p + window])
-        gsz, state = next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres)
+        if local:
+            first = group_first(q, window, group)
+            top = min(n, first + (group - 1) * stride + window + 1)
+            load_rows(syn0, ring, base, buf, loaded, top)
+            loaded = max(loaded, top)
+        gsz, state = next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres,
+                                mask)
         want = loss_every > 0 and q % loss_every == 0
-        loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha, h, dh,
+        loss += cbow_block(src, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha, h, dh,
                            g, want)
         if want:
             for b in range(gsz):
                 if cnt[b] > 0:
                     nloss += 1
+        if local and nfirst - window > stored:   # later groups' centres start at nfirst
+            store_rows(syn0, ring, base, buf, stored, min(nfirst - window, loaded))
+            stored = min(nfirst - window, loaded)
         cur = nxt
+    if local:
+        store_rows(syn0, ring, base, buf, stored, loaded)
     return n, loss, nloss
 
 
@@ -203,10 +222,12 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     h = np.empty((G, dim), np.float32)
     dh = np.empty((G, dim), np.float32)
     g = np.empty((G, k + 1), np.float32)
+    local = st.context_rows == "window"
+    ring, base = make_ring(st, G * (2 * win + 1) + 2 * win + 2)
 
     def run(ids, ends, alpha, seed):
         return train_cbow_chunk(syn0, syn1, ids, ends, keep, table, win, k, np.float32(alpha),
                                 st.keep_unk, seed, loss_every, G, buf, lo, hi, ctx, cnt, centres,
-                                negs, h, dh, g)
+                                negs, h, dh, g, local, ring, base)
 
     return run

@@ -13,8 +13,9 @@ words of the corpus, W sized from a short calibration so the whole benchmark fit
 ``--budget-seconds`` (the same W for every tool at a given T and model).
 
 ``--variant LABEL:KEY=VALUE[,KEY=VALUE]`` adds an embed configuration to compare (a remedy on
-or off): an upper-case KEY is an environment variable read when the kernels start (e.g.
-``EMBED_PREFETCH=write``), a lower-case one a training setting (e.g. ``cbow_group=4``).
+or off): a lower-case KEY is a training setting (``--variant window:context_rows=window``, the
+per-thread context rows of ``embed.w2v.window_rows``), an upper-case one an environment
+variable set while that configuration trains.
 
 ``--quality`` instead trains 5 epochs (``--epochs``) at 1 and 16 threads (``--quality-threads``)
 with each model's default settings and prints wordsim353 / simlex999 Spearman and
@@ -217,6 +218,7 @@ def report(args, variants, results, have_gensim, words):
                 "efficiency"]
         head += (["gensim w/s"] if have_gensim else []) + ["ceiling w/s"]
         head += [f"{label} w/CPU-s" for label in labels] + ["ceiling w/CPU-s"]
+        head += [f"{label} CPU efficiency" for label in labels]
         print(f"{model}:")
         print("| " + " | ".join(head) + " |")
         print("|" + "---:|" * len(head))
@@ -233,14 +235,19 @@ def report(args, variants, results, have_gensim, words):
             if have_gensim:
                 cells.append(f"{g:,.0f}")
             cells.append(f"{ceil:,.0f}")
+            cpu_ceil = median(results, (model, T, "ceiling"), 1)
             cells += [f"{median(results, (model, T, label), 1):,.0f}" for label in labels]
-            cells.append(f"{median(results, (model, T, 'ceiling'), 1):,.0f}")
+            cells.append(f"{cpu_ceil:,.0f}")
+            cells += [f"{median(results, (model, T, label), 1) / cpu_ceil:.0%}"
+                      for label in labels]
             print("| " + " | ".join(cells) + " |")
         print()
     print(f"(words/s: corpus words per wall-clock second, 1 epoch, median of {args.runs} "
           f"interleaved rounds; ceiling: T one-thread embed processes with their own tables, "
           f"each training 1/T of the same words; efficiency: ours / ceiling; w/CPU-s: words per "
-          f"CPU-second of all threads, less disturbed by other load; {os.cpu_count()} CPUs, "
+          f"CPU-second of all threads, less disturbed by other load (CPU efficiency: the same "
+          f"ratio per CPU-second: below 100 % the threads spend CPU time waiting on each "
+          f"other's rows); {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at the end)")
 
 

@@ -42,27 +42,30 @@ def make_ring(settings, span: int):
             np.zeros((cap, settings.dim), np.float32))
 
 
-@njit(**KERNEL_JIT)
-def load_rows(syn0, ring, base, buf, start, stop):
-    """Copy the rows of positions [start, stop) of ``buf`` into their slots."""
+@njit(**KERNEL_JIT, inline="always")
+def _move_rows(syn0, ring, base, buf, start, stop, store):
     mask = ring.shape[0] - 1
     dim = syn0.shape[1]
     for p in range(start, stop):
         s = p & mask
         w = buf[p]
-        for d in range(dim):
-            v = syn0[w, d]
-            ring[s, d] = v
-            base[s, d] = v
+        if store:
+            for d in range(dim):
+                syn0[w, d] += ring[s, d] - base[s, d]
+        else:
+            for d in range(dim):
+                v = syn0[w, d]
+                ring[s, d] = v
+                base[s, d] = v
+
+
+@njit(**KERNEL_JIT)
+def load_rows(syn0, ring, base, buf, start, stop):
+    """Copy the rows of positions [start, stop) of ``buf`` into their slots."""
+    _move_rows(syn0, ring, base, buf, start, stop, False)
 
 
 @njit(**KERNEL_JIT)
 def store_rows(syn0, ring, base, buf, start, stop):
     """Add the change of positions [start, stop) (ring - base) to their rows of ``syn0``."""
-    mask = ring.shape[0] - 1
-    dim = syn0.shape[1]
-    for p in range(start, stop):
-        s = p & mask
-        w = buf[p]
-        for d in range(dim):
-            syn0[w, d] += ring[s, d] - base[s, d]
+    _move_rows(syn0, ring, base, buf, start, stop, True)

@@ -78,7 +78,7 @@ def test_damaged_cache_is_rebuilt(tmp_path):
     f, words = corpus(tmp_path)
     v1, ids1 = load_corpus(f, vocab_size=30, progress=False)
     ids1 = np.array(ids1)  # a copy: the mapped file is about to be replaced
-    ids_path = cache.cache_files(f, cache.settings_key("words", 30, 1, None, None)).ids
+    ids_path = cache.cache_files(f, cache.settings_key("words", 30, 1, None)).ids
     np.save(tmp_path / "bad.npy", np.arange(3, dtype=np.int64))
     os.replace(tmp_path / "bad.npy", ids_path)
     v2, ids2 = load_corpus(f, vocab_size=30, progress=False)
@@ -235,12 +235,13 @@ def test_split_rule_keeps_a_literal_UNK_token_out_of_the_vocabulary(tmp_path):
     assert c.ids.tolist() == [0, 1, 0, 2, 1]
 
 
-def test_max_words_reads_a_prefix_and_fingerprints_the_whole_file(tmp_path):
+def test_max_words_keeps_a_prefix_with_the_whole_corpus_vocabulary(tmp_path):
     f = tmp_path / "c.txt"
     f.write_text("a b c\nd e f\n" * 1000)
+    whole = encode_corpus(f, progress=False)
     c = encode_corpus(f, max_words=4, progress=False)
-    assert c.vocab.words == [UNK, "a", "b", "c", "d"] and c.ids.tolist() == [1, 2, 3, 4]
-    assert c.ends.tolist() == [3, 4]
-    assert c.fingerprint == encode_corpus(f, progress=False).fingerprint
+    assert c.vocab == whole.vocab and c.ids.tolist() == whole.ids[:4].tolist()
+    assert c.ends.tolist() == [3, 4] and c.fingerprint == whole.fingerprint
+    assert encode_corpus(f, max_words=10**9, progress=False).ends.tolist() == whole.ends.tolist()
     with pytest.raises(EmbedError, match="max_words"):
         encode_corpus(f, max_words=0, progress=False)

@@ -176,8 +176,8 @@ class CorpusReader:
 
     ``source``: a file (text8, UTF-8 text, .gz, .bz2), a directory of such files (sorted order,
     hidden files and embed's cache files skipped) or ``"-"`` for stdin. After :meth:`blocks`
-    is exhausted (or :meth:`finish` is called after stopping early): ``digests`` (one
-    :class:`FileDigest` per file; empty for stdin), ``fingerprint`` (SHA-256 of the content),
+    is exhausted: ``digests`` (one :class:`FileDigest` per file read; empty for stdin; a file
+    left early is still hashed to its end), ``fingerprint`` (SHA-256 of the content),
     ``cut_tokens`` (tokens cut at MAX_TOKEN_BYTES).
     """
 
@@ -268,14 +268,6 @@ class CorpusReader:
         if not any_words:
             where = "stdin" if self.stdin else str(self.source)
             raise EmbedError(f"corpus has no words: {where}")
-
-    def finish(self) -> None:
-        """After stopping early (and closing the :meth:`blocks` generator): hash the files not
-        read, so the digests cover every file. Stdin is not read further."""
-        for path in self.files[len(self.digests):]:
-            stream, raw, hashing = _open(path)
-            self._open = (path, stream, raw, hashing, os.fstat(raw.fileno()))
-            self._close_file(drain=True)
 
 
 def token_chunks(source: str | os.PathLike, chunk_bytes: int = CHUNK_BYTES, *,

@@ -90,7 +90,7 @@ def _vocab_lut(table: WordTable, vocab: Vocabulary) -> np.ndarray:
 
 def count_and_encode(source, *, vocab_size: int = 50_000, min_count: int = 1,
                      vocab: Vocabulary | None = None, tokens: str = DEFAULT,
-                     progress: bool = True, max_words: int | None = None):
+                     progress: bool = True):
     """Read ``source`` once; return (Vocabulary, int32 ids, int64 sentence ends, reader).
 
     No caching. With ``vocab`` given, words are encoded with it (unknown words -> 0) and it is
@@ -118,15 +118,11 @@ def count_and_encode(source, *, vocab_size: int = 50_000, min_count: int = 1,
                 grown = np.empty(max(2 * len(ids), n + len(block)), dtype=np.int32)
                 grown[:n] = ids[:n]
                 ids = grown
-            n = table.encode_into(block, ids, n, insert=vocab is None, limit=max_words)
-            if max_words is not None and n >= max_words:
-                break
+            n = table.encode_into(block, ids, n, insert=vocab is None)
     finally:
         blocks.close()
         if bar is not None:
             bar.close()
-    if max_words is not None:
-        reader.finish()
     table.end_sentence(n)
     ids, ends = ids[:n], table.sentence_ends().copy()
     if vocab is not None:
@@ -175,23 +171,28 @@ def encode_corpus(source=None, *, vocab_size: int = 50_000, min_count: int = 1,
     49,999 words). ``tokens``: ``"words"`` (default), ``"text8"`` or ``"split"``
     (:mod:`embed.data.tokens`). ``sentences``: ``"lines"`` (a line end ends a sentence) or
     ``"chunks"`` (no boundaries). With ``vocab`` given the text is encoded with that vocabulary
-    and its rule (for training on new text with an existing model). ``max_words``: read only
-    the first that many words (the vocabulary is counted on them). Path sources are cached.
+    and its rule (for training on new text with an existing model). ``max_words``: keep only
+    the first that many words (the vocabulary is still the whole corpus's, as ``embed tune``
+    trials and ``embed train --max-words`` use it; the last sentence is cut there). Path
+    sources are cached, whole.
     """
     tokens = _check(vocab_size, min_count, vocab, tokens, sentences, max_words)
     path = resolve_corpus(source, data_dir, progress=progress)
 
     def result(voc, ids, ends, fingerprint, cut):
+        if max_words is not None and max_words < len(ids):
+            ids = ids[:max_words]
+            ends = np.append(ends[ends < max_words], np.int64(max_words))
         return EncodedCorpus(voc, ids, ends if sentences == "lines" else None, tokens,
                              sentences, str(path), fingerprint, int(cut))
 
     if path == STDIN:
         voc, ids, ends, reader = count_and_encode(
             STDIN, vocab_size=vocab_size, min_count=min_count, vocab=vocab, tokens=tokens,
-            progress=progress, max_words=max_words)
+            progress=progress)
         return result(voc, ids, ends, reader.fingerprint, reader.cut_tokens)
 
-    key = cache.settings_key(tokens, vocab_size, min_count, max_words, vocab)
+    key = cache.settings_key(tokens, vocab_size, min_count, vocab)
     files = cache.cache_files(path, key, data_dir)
     hit = cache.load(files, path, tokens)
     if hit is not None:
@@ -201,7 +202,7 @@ def encode_corpus(source=None, *, vocab_size: int = 50_000, min_count: int = 1,
 
     voc, ids, ends, reader = count_and_encode(
         path, vocab_size=vocab_size, min_count=min_count, vocab=vocab, tokens=tokens,
-        progress=progress, max_words=max_words)
+        progress=progress)
     # The vocabulary file stores UNK's count, so for a given vocabulary its counts are this
     # corpus's counts under that vocabulary (what the cache check compares with the id count).
     stored = voc if vocab is None else _recount(vocab, ids)

@@ -18,7 +18,7 @@ _SPACE, _NL = 32, 10
 
 
 @njit(cache=True, nogil=True)
-def _intern(buf, pos, out, n_out, limit, table, hashes, offsets, lengths, counts, arena, state,
+def _intern(buf, pos, out, n_out, table, hashes, offsets, lengths, counts, arena, state,
             insert, ends, sent):
     """Give every word of ``buf`` (UTF-8 words separated by spaces and ``\\n``) its id.
 
@@ -27,8 +27,8 @@ def _intern(buf, pos, out, n_out, limit, table, hashes, offsets, lengths, counts
     id when ``insert`` (counting every occurrence in ``counts``); otherwise a miss gives -1.
     ``state`` = [words so far, arena bytes used]. ``ends`` (int64) receives sentence ends;
     ``sent`` = [ends so far, ids at the last end, max sentence length]; the caller leaves room
-    in ``ends`` for every ``\\n`` of ``buf`` plus one per ``sent[2]`` words. Stops at ``limit``
-    ids. Returns (pos, n_out, full): ``full`` means a new word did not fit; grow the arrays and
+    in ``ends`` for every ``\\n`` of ``buf`` plus one per ``sent[2]`` words. Returns
+    (pos, n_out, full): ``full`` means a new word did not fit; grow the arrays and
     call again from ``pos``.
     """
     n = buf.shape[0]
@@ -46,12 +46,19 @@ def _intern(buf, pos, out, n_out, limit, table, hashes, offsets, lengths, counts
                 sent[1] = n_out
             i += 1
             continue
-        if n_out >= limit:
-            return i, n_out, False
         start = i
         h = _FNV_OFFSET
-        while i < n and buf[i] != _SPACE and buf[i] != _NL:
-            h = (h ^ np.uint64(buf[i])) * _FNV_PRIME
+        while i < n:
+            c = buf[i]
+            if c > _SPACE:  # most bytes: no separator test needed
+                h = (h ^ np.uint64(c)) * _FNV_PRIME
+                i += 1
+                continue
+            if c == _SPACE:
+                break
+            if c == _NL:
+                break
+            h = (h ^ np.uint64(c)) * _FNV_PRIME  # a control byte inside a `split` token
             i += 1
         length = i - start
         slot = h & mask
@@ -145,13 +152,11 @@ class WordTable:
             arena[:used] = self.arena[:used]
             self.arena = arena
 
-    def encode_into(self, block: bytes, out: np.ndarray, n: int, insert: bool = True,
-                    limit: int | None = None) -> int:
+    def encode_into(self, block: bytes, out: np.ndarray, n: int, insert: bool = True) -> int:
         """Write the ids of ``block``'s words to ``out[n:]``; return the new fill level.
 
         ``block``: UTF-8 words separated by spaces, ``\\n`` ending sentences. ``out`` needs
         ``len(block) // 2 + 1`` free slots. Unknown words get new ids when ``insert``, else -1.
-        Stops after ``limit`` ids in ``out`` when given.
         """
         room = self.sent[0] + block.count(b"\n") + len(block) // (2 * self.sent[2]) + 2
         if room > len(self.ends):
@@ -160,9 +165,8 @@ class WordTable:
             self.ends = ends
         buf = np.frombuffer(block, dtype=np.uint8)
         pos, stuck = 0, -1
-        limit = len(out) if limit is None else limit
         while True:
-            pos, n, full = _intern(buf, pos, out, n, limit, self.table, self.hashes, self.offsets,
+            pos, n, full = _intern(buf, pos, out, n, self.table, self.hashes, self.offsets,
                                    self.lengths, self.counts, self.arena, self.state, insert,
                                    self.ends, self.sent)
             if not full:

@@ -208,6 +208,8 @@ def _normalize(buf, final, rule, lines, out, cps, acls, alow, flags, lower, expa
     n = buf.shape[0]
     o = 0
     i = 0
+    # The ASCII-or-decode step is written out twice (here and in the word loop) on purpose: as
+    # a helper function, inlined or not, numba compiled the loop 5-10x slower.
     while i < n:
         b = buf[i]
         if b < 128:
@@ -356,6 +358,27 @@ def _ascii():
     return _ASCII
 
 
+_TEXT8_BYTES = b"abcdefghijklmnopqrstuvwxyz \n"
+
+
+@njit(cache=True, nogil=True)
+def _longest_run(buf):
+    """Bytes in the longest run without a space or newline (uint8 [n] text)."""
+    longest = 0
+    run = 0
+    for i in range(buf.shape[0]):
+        c = buf[i]
+        if c == _SPACE_BYTE:
+            run = 0
+        elif c == _NL:
+            run = 0
+        else:
+            run += 1
+            if run > longest:
+                longest = run
+    return longest
+
+
 class Normalizer:
     """The rule's kernel over a stream of raw blocks, with its state between them."""
 
@@ -380,6 +403,12 @@ class Normalizer:
 
     def __call__(self, data: bytes, final: bool) -> tuple[bytes, int]:
         """Normalise ``data``; return (normalised bytes, bytes of ``data`` consumed)."""
+        if self.lines and not self.state[0] and not data.translate(None, _TEXT8_BYTES):
+            # Already in normal form under every rule (text8 itself): pass it through, after
+            # the last separator, unless some word needs cutting.
+            cut = len(data) if final else max(data.rfind(b" "), data.rfind(b"\n")) + 1
+            if cut > 0 and _longest_run(np.frombuffer(data, dtype=np.uint8)[:cut]) <= self.cap:
+                return data[:cut] + (b" " if final else b""), cut
         if not self.unicode and self.code != 1 and not data.isascii():
             self.tables = ut.tables()
             self.unicode = True

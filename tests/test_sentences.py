@@ -95,3 +95,15 @@ def test_encode_sentences_with_a_vocabulary_still_checks_tokens():
     vocab = Vocabulary([UNK, "a"], [0, 1], tokens="split")
     with pytest.raises(EmbedError, match="token that is a float"):
         encode_sentences([["a", 1.5]], vocab=vocab)
+
+
+def test_text_already_in_text8_form_takes_the_fast_path_with_the_same_result(tmp_path):
+    pure = tmp_path / "pure.txt"  # only a-z, spaces and newlines: passed through as it is
+    pure.write_text("the cat\nsat on\n\nthe mat the end\n" * 50)
+    mixed = tmp_path / "mixed.txt"  # one capital letter: every block goes through the kernel
+    mixed.write_text("The cat\nsat on\n\nthe mat the end\n"
+                     + "the cat\nsat on\n\nthe mat the end\n" * 49)
+    a, b = encode_corpus(pure, progress=False), encode_corpus(mixed, progress=False)
+    assert a.vocab == b.vocab and a.ids.tolist() == b.ids.tolist()
+    assert a.ends.tolist() == b.ends.tolist() == [2, 4, 8] + [k + 8 * i for i in range(1, 50)
+                                                           for k in (2, 4, 8)]

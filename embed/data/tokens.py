@@ -403,7 +403,8 @@ class Normalizer:
 
     def __call__(self, data: bytes, final: bool) -> tuple[bytes, int]:
         """Normalise ``data``; return (normalised bytes, bytes of ``data`` consumed)."""
-        if self.lines and not self.state[0] and not data.translate(None, _TEXT8_BYTES):
+        if (self.lines and not self.state[0] and not data[:512].translate(None, _TEXT8_BYTES)
+                and not data.translate(None, _TEXT8_BYTES)):  # (the prefix fails other text fast)
             # Already in normal form under every rule (text8 itself): pass it through, after
             # the last separator, unless some word needs cutting.
             cut = len(data) if final else max(data.rfind(b" "), data.rfind(b"\n")) + 1

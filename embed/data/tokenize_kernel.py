@@ -170,109 +170,99 @@ def _normalize(buf, final, rule, lines, out, cps, acls, alow, flags, lower, expa
     ``split`` an invalid byte becomes a 3-byte U+FFFD).
 
     ``out`` gets each token followed by a space, and a ``\\n`` for every line end when
-    ``lines``. ``cps`` (int64 [cap + 8]) is scratch. ``acls``/``alow`` (uint8 [128]): the
-    rule's class and lowercase of each ASCII byte, the fast path that needs no call; ``flags``,
-    ``lower``, ``expand``: :mod:`embed.data.unicode_table`. ``state`` (int64 [2]) carries
-    across calls: [inside the rest of an over-long token, tokens cut so far]. Unless ``final``,
-    the buffer's last, possibly unfinished token (or character) is left unread for the next
-    call. Returns (bytes consumed, bytes written).
+    ``lines``. ``cps`` (int64 [cap + 8]) holds the token being read. ``acls``/``alow`` (uint8
+    [128]): the rule's class and lowercase of each ASCII byte, the fast path that needs no
+    call; ``flags``, ``lower``, ``expand``: :mod:`embed.data.unicode_table`. ``state`` (int64
+    [2]) carries across calls: [inside the rest of an over-long token, tokens cut so far].
+    Unless ``final``, the buffer's last, possibly unfinished token (or character) is left
+    unread for the next call. Returns (bytes consumed, bytes written).
+
+    One pass, one character at a time: a word character extends the token, an apostrophe
+    after a token waits for the next character to say whether it is inside, anything else ends
+    the token; a token of more than ``cap`` characters is written cut and its rest skipped.
     """
     n = buf.shape[0]
     o = 0
     i = 0
-    # The ASCII-or-decode step is written out twice (here and in the word loop) on purpose: as
-    # a helper function, inlined or not, numba compiled the loop 5-10x slower.
-    while i < n:
-        b = buf[i]
-        if b < 128:
-            cp, ln, c = np.int64(b), 1, np.int64(acls[b])
-        elif rule == 1:
-            cp, ln, c = np.int64(b), 1, _SEP
-        else:
-            cp, ln = _decode(buf, i, n, final)
-            if ln == 0:
+    m = 0  # characters of the token being read (0: none)
+    start = 0  # where it began in buf
+    plain = True  # all ASCII so far: lowered through alow, no call
+    apos = False  # an apostrophe right after the token, not yet known to be inside it
+    skipping = state[0] != 0
+    while i <= n:
+        if i == n:  # the end of the text ends the token
+            if not final:
                 break
-            c = _class(rule, cp, flags)
-        if state[0] != 0:  # skipping the rest of a token already cut
+            cp, ln, c = np.int64(0), 1, np.int64(_SEP)
+        else:
+            b = buf[i]
+            if b < 128:
+                cp, ln, c = np.int64(b), 1, np.int64(acls[b])
+            elif rule == 1:
+                cp, ln, c = np.int64(b), 1, np.int64(_SEP)
+            else:
+                cp, ln = _decode(buf, i, n, final)
+                if ln == 0:
+                    break
+                c = np.int64(_class(rule, cp, flags))
+        if skipping:
             if c == _WORD:
                 i += ln
                 continue
             if c == _APOS:
                 i += ln
                 continue
-            state[0] = 0
-        if c != _WORD:
-            if c == _LINE:
-                if lines:
-                    out[o] = _NL
-                    o += 1
-            elif c == _IDEO:
-                cps[0] = cp
-                o, _ = _emit(rule, cps, 1, out, o, flags, lower, expand, cap)
-            i += ln
-            continue
-        # a word: gather its code points up to cap + 1 of them (then it will be cut anyway)
-        start = i
-        m = 0
-        j = i
-        done = False
-        plain = True  # all ASCII: lowered by alow, no call
-        while m <= cap:
-            if j >= n:
-                done = final
-                break
-            b2 = buf[j]
-            if b2 < 128:
-                cp2, ln2, c2 = np.int64(b2), 1, np.int64(acls[b2])
-            elif rule == 1:
-                cp2, ln2, c2 = np.int64(b2), 1, _SEP
-            else:
-                cp2, ln2 = _decode(buf, j, n, final)
-                if ln2 == 0:
-                    break
-                c2 = _class(rule, cp2, flags)
-                plain = False
-            if c2 == _WORD:
-                cps[m] = cp2 if cp2 >= 0 else 0xFFFD
+            skipping = False
+        if c == _WORD:
+            if m == 0:
+                start = i
+                plain = True
+            if apos:
+                cps[m] = _APOSTROPHE
                 m += 1
-                j += ln2
+                apos = False
+            v = cp if cp >= 0 else 0xFFFD  # `split` keeps invalid UTF-8 as U+FFFD
+            cps[m] = v
+            m += 1
+            if v >= 128:
+                plain = False
+            i += ln
+            if m <= cap:
                 continue
-            if c2 == _APOS:
-                if j + ln2 >= n:
-                    done = final
-                    break
-                cp3, ln3 = _decode(buf, j + ln2, n, final)
-                if ln3 == 0:
-                    break
-                c3 = np.int64(acls[cp3]) if 0 <= cp3 < 128 else _class(rule, cp3, flags)
-                if c3 == _WORD:
-                    cps[m] = _APOSTROPHE
-                    cps[m + 1] = cp3
-                    m += 2
-                    j += ln2 + ln3
-                    if cp3 >= 128:
-                        plain = False
+            skipping = True  # over-long: written cut below, the rest of it skipped
+            ln = 0
+        elif c == _APOS:
+            if m > 0:
+                if not apos:
+                    apos = True
+                    i += ln
                     continue
-            done = True
-            break
-        if m > cap:
-            state[0] = 1
-            done = True
-        if not done:
-            return start, o
-        if plain:
-            for k in range(min(m, cap)):
-                out[o] = alow[cps[k]]
+        if m > 0:
+            if plain:
+                for k in range(min(m, cap)):
+                    out[o] = alow[cps[k]]
+                    o += 1
+                out[o] = _SPACE_BYTE
                 o += 1
-            out[o] = _SPACE_BYTE
-            o += 1
-            if m > cap:
-                state[1] += 1
-        else:
-            o, cut = _emit(rule, cps, m, out, o, flags, lower, expand, cap)
-            state[1] += cut
-        i = j
-    return i, o
+                if m > cap:
+                    state[1] += 1
+            else:
+                o, cut = _emit(rule, cps, m, out, o, flags, lower, expand, cap)
+                state[1] += cut
+            m = 0
+        apos = False
+        if c == _LINE:
+            if lines:
+                out[o] = _NL
+                o += 1
+        elif c == _IDEO:
+            cps[0] = cp
+            o, _ = _emit(rule, cps, 1, out, o, flags, lower, expand, cap)
+        i += ln
+    state[0] = 1 if skipping else 0
+    if m > 0:  # an unfinished token: read again with the next block
+        return start, o
+    return min(i, n), o
 
 
 # One compiled kernel per rule: with the rule a constant, numba drops the other rules' branches

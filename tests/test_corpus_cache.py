@@ -133,3 +133,14 @@ def test_directory_fingerprint_covers_names_and_contents(tmp_path):
     (d / "new.txt").write_text("three")
     c = encode_corpus(d, progress=False)
     assert c.fingerprint != first and c.vocab.total == 3
+
+
+def test_directory_with_a_link_to_a_file_elsewhere(tmp_path):
+    (tmp_path / "elsewhere.txt").write_text("far away")
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text("near")
+    (d / "b.txt").symlink_to(tmp_path / "elsewhere.txt")
+    c = encode_corpus(d, progress=False)
+    assert c.vocab.total == 3 and len(c.fingerprint) == 64
+    assert encode_corpus(d, progress=False).fingerprint == c.fingerprint

@@ -207,10 +207,10 @@ class CorpusReader:
             return self._stdin_sha.hexdigest()
         if len(self.files) == 1 and not Path(self.source).is_dir():
             return self.digests[0].sha256
-        root = Path(self.source).resolve()
+        root = Path(self.source)
         h = hashlib.sha256()
-        for d in self.digests:
-            h.update(f"{Path(d.path).relative_to(root)}\0{d.sha256}\n".encode())
+        for f, d in zip(self.files, self.digests):  # names as listed: a link may point outside
+            h.update(f"{f.relative_to(root)}\0{d.sha256}\n".encode())
         return h.hexdigest()
 
     def _close_file(self, drain: bool) -> None:

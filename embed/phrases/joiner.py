@@ -8,13 +8,15 @@ second waits. No phrase spans a sentence end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Callable
 
 import numpy as np
 from numba import njit
 
-from embed.phrases.keys import splits
+from embed.phrases.keys import marked_words, splits
 from embed.phrases.pairs import PairTable, find_pair, pair_key
+from embed.phrases.words import WordIndex
 
 
 @njit(cache=True, nogil=True)
@@ -81,24 +83,33 @@ class Joiner:
     are not both known tokens (a merged key split elsewhere; see ``keys.py``).
     """
 
-    index: dict[str, int]
+    index: Mapping[str, int]
     out_words: list[str]
     table: PairTable
     values: np.ndarray
     string_pairs: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, words: list[str], index: dict[str, int],
-              pairs: list[tuple[str, str, str]]) -> "Joiner":
-        """From (left, right, phrase) triples; ids of tokens not in ``index`` are not given."""
-        out_words = list(words)
-        out_index = dict(index)
-        a, b, values, loose = [], [], [], {}
-        for left, right, phrase in pairs:
+    def build(cls, words: list[str], index: Mapping[str, int], delimiter: str,
+              known: list[tuple[int, int, str]],
+              loose: list[tuple[str, str, str]] = ()) -> "Joiner":
+        """From (left id, right id, phrase) and (left, right, phrase) triples; string pairs
+        whose tokens are not in ``index`` are kept as strings."""
+        known = list(known)
+        string_pairs = {}
+        for left, right, phrase in loose:
             i, j = index.get(left), index.get(right)
             if i is None or j is None:
-                loose[(left, right)] = phrase
-                continue
+                string_pairs[(left, right)] = phrase
+            else:
+                known.append((i, j, phrase))
+        out_words = list(words)
+        # a phrase spelled like an existing token is that token: only tokens holding the
+        # delimiter can be
+        out_index = {words[i]: i for i in np.flatnonzero(marked_words(words, delimiter)).tolist()
+                     if delimiter in words[i]}
+        a, b, values = [], [], []
+        for i, j, phrase in known:
             v = out_index.get(phrase)
             if v is None:
                 v = out_index[phrase] = len(out_words)
@@ -107,7 +118,7 @@ class Joiner:
             b.append(j)
             values.append(v)
         table = PairTable.of_pairs(np.array(a, dtype=np.int32), np.array(b, dtype=np.int32))
-        return cls(dict(index), out_words, table, np.array(values, dtype=np.int32), loose)
+        return cls(index, out_words, table, np.array(values, dtype=np.int32), string_pairs)
 
     @classmethod
     def from_phrases(cls, phrases: dict[str, float], delimiter: str) -> "Joiner":
@@ -115,22 +126,13 @@ class Joiner:
         the counts behind it."""
         triples = [(left, right, phrase) for phrase in phrases
                    for left, right in splits(phrase, delimiter)]
-        words: list[str] = []
-        index: dict[str, int] = {}
-        for left, right, _ in triples:
-            for token in (left, right):
-                if token not in index:
-                    index[token] = len(words)
-                    words.append(token)
-        return cls.build(words, index, triples)
+        words = list(dict.fromkeys(token for left, right, _ in triples for token in (left, right)))
+        return cls.build(words, WordIndex(words), delimiter, [], triples)
 
     @property
-    def new_index(self) -> dict[str, int]:
+    def new_index(self) -> WordIndex:
         """Output token -> id (the next pass's index)."""
-        index = dict(self.index)
-        for i in range(len(index), len(self.out_words)):
-            index.setdefault(self.out_words[i], i)
-        return index
+        return WordIndex(self.out_words)
 
     def join_ids(self, ids: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(output ids int32, output sentence ends int64) for a stream of known ids."""

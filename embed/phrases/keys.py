@@ -14,6 +14,7 @@ phrases of the first), while the bulk of the pairs stay integer ids in the numba
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Iterator
 
 import numpy as np
@@ -45,46 +46,44 @@ class StringCounts:
     """The count gensim's vocabulary dict would hold for any string, and ``len(vocab)``.
 
     ``words`` / ``index``: id <-> token; ``counts`` int64 [len(words)] (a token never seen
-    counts 0 and is no key); ``table``: the bigram counts, ``pairs`` its ``pairs()``. Attributes: ``merged`` (string ->
-    count for every key involving a marked token), ``clean_pairs`` (bool per table pair: both
-    tokens clean), ``pair_counts`` (int64 per table pair: the merged count of its key, which
-    differs from the pair's own count only where a marked token is spelled like it) and
-    ``len_vocab``.
+    counts 0 and is no key); ``table``: the bigram counts. Attributes: ``marked`` (bool per
+    word: holds a delimiter character), ``merged`` (string -> count for every key involving a
+    marked token), ``same`` (table index -> merged count, for the pairs of clean tokens spelled
+    like a marked token: their key's count is not their own) and ``len_vocab``.
     """
 
-    def __init__(self, words: list[str], index: dict[str, int], counts: np.ndarray,
-                 table: PairTable, pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
-                 delimiter: str):
+    def __init__(self, words: list[str], index: Mapping[str, int], counts: np.ndarray,
+                 table: PairTable, delimiter: str):
         self.words, self.index, self.counts = words, index, counts
         self.table, self.delimiter = table, delimiter
-        a, b, pair_counts = pairs
         self.marked = marked_words(words, delimiter)
-        self.clean_pairs = ~(self.marked[a] | self.marked[b])
-        self.pair_counts = pair_counts
         self.merged: dict[str, int] = {}
-        live_marked = np.flatnonzero(self.marked & (counts > 0))
-        if len(live_marked) == 0:
-            self.len_vocab = int(np.count_nonzero(counts)) + len(pair_counts)
+        self.same: dict[int, int] = {}
+        live_marked = np.flatnonzero(self.marked & (counts > 0)).tolist()
+        if not live_marked:  # plain text: every key is a word or a clean pair
+            self.len_vocab = int(np.count_nonzero(counts)) + len(table)
             return
         merged = self.merged
-        for w in live_marked.tolist():
+        for w in live_marked:
             merged[words[w]] = int(counts[w])
-        for p in np.flatnonzero(~self.clean_pairs).tolist():
-            key = words[a[p]] + delimiter + words[b[p]]
-            merged[key] = merged.get(key, 0) + int(pair_counts[p])
+        touching, a, b, pair_counts = table.touching(self.marked)
+        for i, j, count in zip(a.tolist(), b.tolist(), pair_counts.tolist()):
+            key = words[i] + delimiter + words[j]
+            merged[key] = merged.get(key, 0) + count
         # A marked token spelled as a clean bigram: one key, the two counts added.
-        same = {}
-        for w in live_marked.tolist():
+        spelled = {}
+        for w in live_marked:
             p = self._clean_pair(words[w])
             if p >= 0:
-                merged[words[w]] += int(pair_counts[p])
-                same[p] = words[w]
-        self.pair_counts = pair_counts.copy()
-        for p, word in same.items():
-            self.pair_counts[p] = merged[word]
+                merged[words[w]] += self._own_count(p)
+                spelled[p] = words[w]
+        self.same = {p: merged[word] for p, word in spelled.items()}
         n_clean_words = int(np.count_nonzero((counts > 0) & ~self.marked))
-        self.len_vocab = (n_clean_words + int(np.count_nonzero(self.clean_pairs)) + len(merged)
-                          - len(same))
+        n_clean_pairs = len(table) - len(touching)
+        self.len_vocab = n_clean_words + n_clean_pairs + len(merged) - len(self.same)
+
+    def _own_count(self, p: int) -> int:
+        return int(self.table.at([p])[2][0])
 
     def _clean_pair(self, key: str) -> int:
         """Table index of the pair of clean tokens spelled ``key``, or -1 (at most one is)."""
@@ -103,4 +102,6 @@ class StringCounts:
         if i is not None and not self.marked[i]:
             return int(self.counts[i])
         p = self._clean_pair(key)
-        return int(self.pair_counts[p]) if p >= 0 else 0
+        if p < 0:
+            return 0
+        return self.same[p] if p in self.same else self._own_count(p)

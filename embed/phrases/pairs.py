@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from embed.w2v.kernel_math import prefetch_row
+from embed.w2v.kernel_support import prefetch_row
 
 _EMPTY = np.uint64(0)  # keys are stored plus one, so a zeroed (calloc) table is empty
 _AHEAD = 8  # the counting loop prefetches the slot of the pair this many tokens ahead
@@ -22,6 +22,13 @@ _AHEAD = 8  # the counting loop prefetches the slot of the pair this many tokens
 def pair_key(a, b):
     """The stored key of pair (a, b), ids >= 0: ``(a << 32 | b) + 1``, never 0."""
     return ((np.uint64(a) << np.uint64(32)) | np.uint64(b)) + np.uint64(1)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def unpack_key(key):
+    """(a, b) of a stored key."""
+    key -= np.uint64(1)
+    return np.int32(key >> np.uint64(32)), np.int32(key & np.uint64(0xFFFFFFFF))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -110,11 +117,34 @@ def _extract(cells, where, a, b, counts):
     for slot in range(cells.shape[0]):
         key = cells[slot, 0]
         if key != _EMPTY:
-            key -= np.uint64(1)
             p = where[slot]
-            a[p] = np.int32(key >> np.uint64(32))
-            b[p] = np.int32(key & np.uint64(0xFFFFFFFF))
+            a[p], b[p] = unpack_key(key)
             counts[p] = np.int64(cells[slot, 1])
+
+
+@njit(cache=True, nogil=True)
+def _touching(cells, where, mask, index, a, b, counts):
+    """The pairs with a word of ``mask`` (bool [words]) in them, in slot order; returns how
+    many (index/a/b/counts: [len(table)] each, the first ones written)."""
+    n = 0
+    for slot in range(cells.shape[0]):
+        key = cells[slot, 0]
+        if key != _EMPTY:
+            x, y = unpack_key(key)
+            if mask[x] or mask[y]:
+                index[n] = where[slot]
+                a[n], b[n] = x, y
+                counts[n] = np.int64(cells[slot, 1])
+                n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _at(cells, order, index, a, b, counts):
+    for i in range(index.shape[0]):
+        slot = order[index[i]]
+        a[i], b[i] = unpack_key(cells[slot, 0])
+        counts[i] = np.int64(cells[slot, 1])
 
 
 @njit(cache=True, nogil=True)
@@ -181,6 +211,24 @@ class PairTable:
         a, b = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
         counts = np.empty(n, dtype=np.int64)
         _extract(self.cells, self.where, a, b, counts)
+        return a, b, counts
+
+    def touching(self, mask: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(index int64, a, b, counts) of the pairs holding a word where ``mask`` (bool
+        [words]) is set, in index order."""
+        n = len(self)
+        index, counts = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        a, b = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
+        k = _touching(self.cells, self.where, mask, index, a, b, counts)
+        order = np.argsort(index[:k], kind="stable")
+        return index[:k][order], a[:k][order], b[:k][order], counts[:k][order]
+
+    def at(self, index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(a int32, b int32, counts int64) of the pairs with these indices."""
+        index = np.ascontiguousarray(index, dtype=np.int64)
+        a, b = np.empty(len(index), dtype=np.int32), np.empty(len(index), dtype=np.int32)
+        counts = np.empty(len(index), dtype=np.int64)
+        _at(self.cells, self.order, index, a, b, counts)
         return a, b, counts
 
     def index(self, a, b) -> np.ndarray:

@@ -26,6 +26,7 @@ from numba import njit
 from embed.data.corpus import STDIN, _read_blocks, _sources, input_bytes
 from embed.data.encode import WordTable
 from embed.errors import EmbedError
+from embed.phrases.words import WordIndex
 
 MAX_SENTENCE = 10_000
 _NEWLINE = b"\n"
@@ -42,8 +43,8 @@ class Encoded:
     ends: np.ndarray
 
     @property
-    def index(self) -> dict[str, int]:
-        return {w: i for i, w in enumerate(self.words)}
+    def index(self) -> WordIndex:
+        return WordIndex(self.words)
 
 
 def _byte_table(delimiter: str) -> bytes:

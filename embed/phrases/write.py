@@ -40,17 +40,29 @@ def _render(ids, ends, s0, s1, arena, offsets, lengths, buf):
     return n
 
 
+def _arena(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(uint8 bytes of all words, int64 offsets, int64 lengths), word by word."""
+    joined = np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
+    cuts = np.flatnonzero(joined == _NEWLINE)
+    if len(cuts) == len(words) - 1:  # one join and one scan, unless a word holds a line end
+        offsets = np.zeros(len(words), dtype=np.int64)
+        offsets[1:] = cuts + 1
+        ends = np.append(cuts, len(joined)) if len(words) else cuts
+        return joined, offsets, ends - offsets
+    spelled = [w.encode("utf-8") for w in words]
+    lengths = np.fromiter(map(len, spelled), dtype=np.int64, count=len(spelled))
+    offsets = np.zeros(len(spelled), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    return np.frombuffer(b"".join(spelled), dtype=np.uint8), offsets, lengths
+
+
 def write_sentences(f: BinaryIO, words: list[str], ids: np.ndarray, ends: np.ndarray,
                     progress: Callable[[int], None] | None = None) -> int:
     """Write the sentences to binary file ``f``; return the bytes written.
 
     ``progress``, if given, is called with the number of sentences written since its last call.
     """
-    spelled = [w.encode("utf-8") for w in words]
-    lengths = np.fromiter(map(len, spelled), dtype=np.int64, count=len(spelled))
-    offsets = np.zeros(len(spelled), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=offsets[1:])
-    arena = np.frombuffer(b"".join(spelled), dtype=np.uint8)
+    arena, offsets, lengths = _arena(words)
     total = 0
     s0 = 0
     while s0 < len(ends):

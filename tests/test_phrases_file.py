@@ -102,6 +102,11 @@ def test_reader_compressed_directory_and_stdin(tmp_path, monkeypatch):
     assert c.ends.tolist() == [2, 3, 5]  # a file's end ends a sentence: no "new york" across
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a b\nc\n")))
     assert read_corpus("-").ends.tolist() == [2, 3]
+    # far more words than the compressed size suggests: the id buffer grows
+    (tmp_path / "big.gz").write_bytes(gzip.compress(b"a b c\n" * 400_000))
+    big = read_corpus(tmp_path / "big.gz")
+    assert len(big.ids) == 1_200_000 and len(big.ends) == 400_000
+    assert big.ids[-3:].tolist() == [0, 1, 2]
 
 
 def test_python_entry_point_with_progress(tmp_path):

@@ -115,7 +115,11 @@ class Phrases:
         """
         phrases = load_table(path)
         if threshold is not None:
-            phrases = {p: v for p, v in phrases.items() if is_phrase(v, float(threshold))}
+            try:
+                threshold = float(threshold)
+            except (TypeError, ValueError):
+                raise EmbedError(f"threshold must be a number, got {threshold!r}") from None
+            phrases = {p: v for p, v in phrases.items() if is_phrase(v, threshold)}
         model = cls(delimiter=delimiter)
         model._phrases = phrases
         model._joiner = Joiner.from_phrases(phrases, delimiter)

@@ -70,7 +70,7 @@ def _check(settings: PhraseSettings, passes: int) -> None:
                          f"got {settings.delimiter!r}")
 
 
-def phrase_corpus(source, *, passes: int = 1, settings: PhraseSettings = PhraseSettings(),
+def phrase_corpus(source, *, passes: int = 2, settings: PhraseSettings = PhraseSettings(),
                   progress: bool = True) -> PhrasedCorpus:
     """Read ``source`` (file, directory, .gz/.bz2, or "-" for stdin) and run the passes."""
     _check(settings, passes)
@@ -89,14 +89,14 @@ def phrase_corpus(source, *, passes: int = 1, settings: PhraseSettings = PhraseS
         if bar is not None:
             bar.close()
     words, index, ids, ends = corpus.words, corpus.index, corpus.ids, corpus.ends
-    result = PhrasedCorpus(words, ids, ends, words_read=len(ids))
+    del corpus  # each pass's input is dropped once the next stream exists
+    words_read, found_by_pass = len(ids), []
     for _ in range(passes):
         found = learn(words, index, ids, ends, settings)
         ids, ends = found.joiner.join_ids(ids, ends)
         words, index = found.joiner.out_words, found.joiner.new_index
-        result.passes.append(found.phrases)
-    result.words, result.ids, result.ends = words, ids, ends
-    return result
+        found_by_pass.append(found.phrases)
+    return PhrasedCorpus(words, ids, ends, found_by_pass, words_read)
 
 
 def apply_phrases_to_file(source, out: str | os.PathLike, *, passes: int = 2,

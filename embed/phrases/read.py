@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 from numba import njit
@@ -84,6 +85,22 @@ def _cut_sentences(ids, max_len, ends):
     return j, k
 
 
+def _pieces(source, translate: bytes, progress) -> Iterator[bytes]:
+    """Normalised text in whole words, line ends kept; each file's end is a line end."""
+    for name, stream, raw in _sources(source):
+        carry, seen = b"", 0
+        for block in _read_blocks(stream, name, 1 << 20, None):
+            if progress is not None and raw is not None:  # raw: the compressed bytes
+                seen, before = raw.tell(), seen
+                progress(seen - before)
+            block = carry + block.translate(translate)
+            cut = max(block.rfind(b" "), block.rfind(_NEWLINE))
+            carry = block[cut + 1:]
+            if cut >= 0:
+                yield block[:cut + 1]
+        yield carry + _NEWLINE
+
+
 def read_corpus(source: str | os.PathLike, *, delimiter: str = "_", progress=None,
                 max_sentence: int = MAX_SENTENCE) -> Encoded:
     """Read ``source`` (a file, a directory of files, or ``"-"`` for stdin) into ids.
@@ -93,38 +110,14 @@ def read_corpus(source: str | os.PathLike, *, delimiter: str = "_", progress=Non
     """
     table = WordTable()
     table.ids(_NEWLINE)  # the line end is word 0, so one numba call encodes a block of lines
-    translate = _byte_table(delimiter)
-    size_hint = input_bytes(source) or 0
-    ids = np.empty(size_hint // 2 + (1 << 20), dtype=np.int32)
+    # a word takes at least 2 bytes; untouched pages of np.empty cost no memory
+    ids = np.empty((input_bytes(source) or 0) // 2 + (1 << 20), dtype=np.int32)
     n = 0
-
-    def encode(piece: bytes) -> None:
-        nonlocal ids, n
+    for piece in _pieces(source, _byte_table(delimiter), progress):
         piece = piece.replace(_NEWLINE, b" \n ")
         if n + len(piece) // 2 + 1 > len(ids):  # compressed or stdin input outgrew the guess
-            grown = np.empty(max(2 * len(ids), n + len(piece)), dtype=np.int32)
-            grown[:n] = ids[:n]
-            ids = grown
+            ids = np.concatenate((ids[:n], np.empty(len(ids) + len(piece), dtype=np.int32)))
         n = table.encode_into(piece, ids, n)
-
-    for name, stream, raw in _sources(source):
-        carry = b""
-        last = 0
-
-        def on_bytes():
-            nonlocal last
-            if raw is not None:
-                pos = raw.tell()
-                progress(pos - last)
-                last = pos
-
-        for block in _read_blocks(stream, name, 1 << 20, on_bytes if progress else None):
-            block = carry + block.translate(translate)
-            cut = max(block.rfind(b" "), block.rfind(_NEWLINE))
-            carry = block[cut + 1:]
-            if cut >= 0:
-                encode(block[:cut + 1])
-        encode(carry + _NEWLINE)  # a file's end ends its last word and sentence
     ids = ids[:n]
     ends = np.empty(n, dtype=np.int64)
     n_tokens, n_sentences = _cut_sentences(ids, max_sentence, ends)

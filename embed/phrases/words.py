@@ -18,9 +18,10 @@ class WordIndex(Mapping):
 
     def _built(self) -> dict[str, int]:
         if self._index is None:
-            self._index = {}
-            for i, word in enumerate(self._words):
-                self._index.setdefault(word, i)
+            n = len(self._words)
+            # reversed, so that the first of repeated words is the one kept
+            self._index = dict(zip(reversed(self._words), range(n - 1, -1, -1)))
+            self.get = self._index.get  # later lookups go straight to the dict, at C speed
         return self._index
 
     def __getitem__(self, word: str) -> int:

@@ -170,3 +170,14 @@ def test_interrupt_keeps_the_previous_output(tmp_path, monkeypatch):
 def test_api_refuses_bad_passes(tmp_path):
     with pytest.raises(EmbedError, match="passes"):
         apply_phrases_to_file(tmp_path / "c.txt", tmp_path / "o.txt", passes=0)
+
+
+def test_phrases_work_where_gensim_cannot_be_imported(tmp_path):
+    from test_without_gensim import run_without_gensim
+
+    corpus = write_corpus(tmp_path / "corpus.txt", n=200)
+    code = ("import sys; from embed.cli import main; main(sys.argv[1:])")
+    out = run_without_gensim(code, "phrases", str(corpus), "-o", str(tmp_path / "o.txt"),
+                             "--min-count", "3", "--threshold", "1", "-q")
+    assert out.returncode == 0, out.stderr
+    assert "pass 2:" in out.stdout and (tmp_path / "o.txt.phrases.tsv").stat().st_size > 0

@@ -181,3 +181,14 @@ def test_phrases_work_where_gensim_cannot_be_imported(tmp_path):
                              "--min-count", "3", "--threshold", "1", "-q")
     assert out.returncode == 0, out.stderr
     assert "pass 2:" in out.stdout and (tmp_path / "o.txt.phrases.tsv").stat().st_size > 0
+
+
+def test_text8_from_the_data_dir(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no local file named text8
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "text8").write_text(" new york " * 30)
+    code, _, err = run(capsys, "phrases", "text8", "--data-dir", data, "-o", tmp_path / "o.txt",
+                       "--min-count", 1, "--threshold", 1e-6, "--passes", 1, "-q")
+    assert code == 0, err
+    assert (tmp_path / "o.txt").read_text() == " ".join(["new_york"] * 30) + "\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from embed.cli_options import quiet_option
+from embed.cli_options import data_dir_option, quiet_option
 
 
 @click.command()
@@ -26,15 +26,20 @@ from embed.cli_options import quiet_option
                    "phrases of up to four words (word2phrase run twice).")
 @click.option("--delimiter", default="_", show_default=True,
               help="Joins the words of a phrase (no white space).")
+@data_dir_option
 @quiet_option
-def phrases(corpus, output, min_count, threshold, scoring, passes, delimiter, quiet):
+def phrases(corpus, output, min_count, threshold, scoring, passes, delimiter, data_dir, quiet):
     """Find phrases in CORPUS (as word2phrase / gensim Phrases) and write it joined.
 
-    CORPUS: a file, a directory of files (.gz/.bz2 too), or - for stdin. Sentences are lines
-    (a line longer than 10,000 words is cut every 10,000 words, as gensim's LineSentence).
+    CORPUS: a file, a directory of files (.gz/.bz2 too), - for stdin, or text8 (downloaded on
+    first use). Sentences are lines (a line longer than 10,000 words is cut every 10,000
+    words, as gensim's LineSentence cuts it).
     """
+    from embed.data.encode import resolve_corpus
     from embed.phrases.pipeline import apply_phrases_to_file, table_path
 
+    if corpus == "text8":
+        corpus = resolve_corpus(corpus, data_dir, progress=not quiet)
     result = apply_phrases_to_file(corpus, output, passes=passes, min_count=min_count,
                                    threshold=threshold, scoring=scoring, delimiter=delimiter,
                                    progress=not quiet)

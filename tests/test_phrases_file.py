@@ -56,9 +56,10 @@ def gensim_pipeline(path, passes, min_count, threshold, scoring):
 def test_cli_output_and_table_equal_gensim(tmp_path, capsys, passes, scoring, threshold):
     corpus = write_corpus(tmp_path / "corpus.txt")
     out = tmp_path / "out" / "joined.txt"
+    # LineSentence takes tokens as they are: our "split" rule
     code, stdout, err = run(capsys, "phrases", corpus, "-o", out, "--min-count", 3,
                             "--threshold", threshold, "--scoring", scoring, "--passes", passes,
-                            "-q")
+                            "--tokens", "split", "-q")
     assert code == 0, err
     expected_text, exported = gensim_pipeline(corpus, passes, 3, threshold, scoring)
     assert out.read_text() == expected_text
@@ -76,20 +77,27 @@ def test_second_run_on_its_own_output_is_a_second_pass(tmp_path, capsys):
     for args in [(corpus, "-o", tmp_path / "once.txt", "--passes", 1),
                  (tmp_path / "once.txt", "-o", tmp_path / "again.txt", "--passes", 1),
                  (corpus, "-o", tmp_path / "twice.txt", "--passes", 2)]:
-        assert run(capsys, "phrases", *args, "--min-count", 3, "--threshold", 1, "-q")[0] == 0
+        assert run(capsys, "phrases", *args, "--min-count", 3, "--threshold", 1,
+                   "--tokens", "split", "-q")[0] == 0
     assert (tmp_path / "again.txt").read_bytes() == (tmp_path / "twice.txt").read_bytes()
 
 
 def test_reader_lines_case_unicode_crlf_and_sentence_cut(tmp_path):
     f = tmp_path / "c.txt"
     f.write_bytes("Café au lait, NEW York!\r\n\r\n  \nnew_york\tis big\n".encode())
-    c = read_corpus(f)
-    sentences = [[c.words[i] for i in c.ids[a:b]] for a, b in zip([0, *c.ends[:-1]], c.ends)]
-    assert sentences == [["caf", "au", "lait", "new", "york"], ["new_york", "is", "big"]]
-    assert c.counts.tolist() == [1, 1, 1, 1, 1, 1, 1, 1]
+
+    def sentences(c):
+        return [[c.words[i] for i in c.ids[a:b]] for a, b in zip([0, *c.ends[:-1]], c.ends)]
+
+    c = read_corpus(f)   # the vocabulary's default rule: Unicode words, "_" separates
+    assert sentences(c) == [["café", "au", "lait", "new", "york"], ["new", "york", "is", "big"]]
+    assert c.counts.tolist() == [1, 1, 1, 2, 2, 1, 1]
     assert c.ids.dtype == np.int32 and c.ends.dtype == np.int64
+    assert sentences(read_corpus(f, tokens="split")) == [["Café", "au", "lait,", "NEW", "York!"],
+                                                         ["new_york", "is", "big"]]
+    assert sentences(read_corpus(f, tokens="text8"))[0] == ["caf", "au", "lait", "new", "york"]
     f.write_text(" ".join(["a"] * 25_000))  # text8: one line
-    assert read_corpus(f, max_sentence=10_000).ends.tolist() == [10_000, 20_000, 25_000]
+    assert read_corpus(f).ends.tolist() == [10_000, 20_000, 25_000]
 
 
 def test_reader_compressed_directory_and_stdin(tmp_path, monkeypatch):
@@ -112,12 +120,13 @@ def test_reader_compressed_directory_and_stdin(tmp_path, monkeypatch):
 def test_python_entry_point_with_progress(tmp_path):
     corpus = write_corpus(tmp_path / "corpus.txt", n=300)
     result = apply_phrases_to_file(corpus, tmp_path / "o.txt", passes=2, min_count=3,
-                                   threshold=1.0, progress=True)
+                                   threshold=1.0, tokens="split", progress=True)
     assert len(result.passes) == 2 and result.words_read > len(result.ids)
     assert (tmp_path / "o.txt.phrases.tsv").read_text() == result.table_text()
     s = PhraseSettings()
     assert settings_key(s, 2) == settings_key(PhraseSettings(), 2) != settings_key(s, 1)
     assert settings_key(PhraseSettings(threshold=50), 2) != settings_key(s, 2)
+    assert settings_key(s, 2, tokens="split") != settings_key(s, 2)
 
 
 def one_error(capsys, *argv, code=1):
@@ -137,7 +146,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
     assert "positive" in one_error(capsys, "phrases", corpus, "-o", out, "--threshold", "0")
     assert one_error(capsys, "phrases", tmp_path / "nope.txt", "-o", out) == \
         f"error: corpus not found: {tmp_path / 'nope.txt'}"
-    (tmp_path / "empty.txt").write_text(" ,.;\n\n 123 \n")
+    (tmp_path / "empty.txt").write_text(" ,.;\n\n -- \n")   # punctuation only
     assert "corpus has no words" in one_error(capsys, "phrases", tmp_path / "empty.txt", "-o", out)
     assert "cannot write" in one_error(capsys, "phrases", corpus, "-o", corpus / "o.txt")
     (tmp_path / "adir").mkdir()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from embed.cli_options import data_dir_option, quiet_option
+from embed.data.cli import tokens_option
 
 
 @click.command()
@@ -26,9 +27,11 @@ from embed.cli_options import data_dir_option, quiet_option
                    "phrases of up to four words (word2phrase run twice).")
 @click.option("--delimiter", default="_", show_default=True,
               help="Joins the words of a phrase (no white space).")
+@tokens_option
 @data_dir_option
 @quiet_option
-def phrases(corpus, output, min_count, threshold, scoring, passes, delimiter, data_dir, quiet):
+def phrases(corpus, output, min_count, threshold, scoring, passes, delimiter, tokens, data_dir,
+            quiet):
     """Find phrases in CORPUS (as word2phrase / gensim Phrases) and write it joined.
 
     CORPUS: a file, a directory of files (.gz/.bz2 too), - for stdin, or text8 (downloaded on
@@ -42,7 +45,7 @@ def phrases(corpus, output, min_count, threshold, scoring, passes, delimiter, da
         corpus = resolve_corpus(corpus, data_dir, progress=not quiet)
     result = apply_phrases_to_file(corpus, output, passes=passes, min_count=min_count,
                                    threshold=threshold, scoring=scoring, delimiter=delimiter,
-                                   progress=not quiet)
+                                   tokens=tokens, progress=not quiet)
     for number, found in enumerate(result.passes, 1):
         click.echo(f"pass {number}: {len(found):,} phrases")
     click.echo(f"wrote {output} ({result.words_read:,} -> {len(result.ids):,} tokens, "

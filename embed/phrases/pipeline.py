@@ -54,11 +54,11 @@ def table_path(out: str | os.PathLike) -> Path:
     return out.with_name(out.name + TABLE_SUFFIX)
 
 
-def settings_key(settings: PhraseSettings, passes: int) -> str:
+def settings_key(settings: PhraseSettings, passes: int, tokens: str = "words") -> str:
     """A short hash naming these settings, for caching a phrased corpus."""
     text = (f"v{_VERSION} passes={passes} min_count={settings.min_count} "
             f"threshold={settings.threshold!r} scoring={settings.scoring} "
-            f"delimiter={settings.delimiter!r}")
+            f"delimiter={settings.delimiter!r} tokens={tokens}")
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -71,8 +71,9 @@ def _check(settings: PhraseSettings, passes: int) -> None:
 
 
 def phrase_corpus(source, *, passes: int = 2, settings: PhraseSettings = PhraseSettings(),
-                  progress: bool = True) -> PhrasedCorpus:
-    """Read ``source`` (file, directory, .gz/.bz2, or "-" for stdin) and run the passes."""
+                  tokens: str = "words", progress: bool = True) -> PhrasedCorpus:
+    """Read ``source`` (file, directory, .gz/.bz2, or "-" for stdin) with the ``tokens`` rule
+    and run the passes."""
     _check(settings, passes)
     bar = None
     if progress:
@@ -83,7 +84,7 @@ def phrase_corpus(source, *, passes: int = 2, settings: PhraseSettings = PhraseS
         bar = tqdm(total=input_bytes(source), unit="B", unit_scale=True, unit_divisor=1024,
                    desc="reading corpus", leave=False, dynamic_ncols=True)
     try:
-        corpus = read_corpus(source, delimiter=settings.delimiter,
+        corpus = read_corpus(source, tokens=tokens,
                              progress=bar.update if bar is not None else None)
     finally:
         if bar is not None:
@@ -102,7 +103,7 @@ def phrase_corpus(source, *, passes: int = 2, settings: PhraseSettings = PhraseS
 def apply_phrases_to_file(source, out: str | os.PathLike, *, passes: int = 2,
                           min_count: int = 5, threshold: float = 100.0,
                           scoring: str = "default", delimiter: str = "_",
-                          progress: bool = True) -> PhrasedCorpus:
+                          tokens: str = "words", progress: bool = True) -> PhrasedCorpus:
     """Write ``source`` with its phrases joined to ``out`` (one sentence a line) and the
     phrase table to :func:`table_path` ``(out)``, both atomically; return the result."""
     settings = PhraseSettings(min_count, threshold, scoring, delimiter)
@@ -115,7 +116,8 @@ def apply_phrases_to_file(source, out: str | os.PathLike, *, passes: int = 2,
     with atomic_path(out) as tmp_out, atomic_path(table) as tmp_table:
         # Open both now: an unwritable output fails before the work, not after it.
         with _open_or_fail(tmp_out, out, "wb") as f, _open_or_fail(tmp_table, table, "w") as t:
-            result = phrase_corpus(source, passes=passes, settings=settings, progress=progress)
+            result = phrase_corpus(source, passes=passes, settings=settings, tokens=tokens,
+                                   progress=progress)
             bar = None
             if progress:
                 from tqdm import tqdm

@@ -184,7 +184,10 @@ class SubwordVectors(KeyedVectors):
 
     # ------------------------------------------------------------------ vectors
     def _oov_vector(self, word: str) -> np.ndarray | None:
-        """Mean of the n-gram rows of a word outside the vocabulary; None when it has none."""
+        """Mean of the n-gram rows of a word outside the vocabulary, spelled as the corpus was
+        read (`normalize`) when there is such a rule; None when it has no n-gram."""
+        if self.normalize is not None:
+            word = self.normalize(word) or word
         rows = self._ngram_rows(word)
         if rows.shape[0] == 0:
             return None
@@ -235,9 +238,10 @@ class SubwordVectors(KeyedVectors):
 
     @classmethod
     def from_trained(cls, vocab, vectors, ngram_rows, settings: dict, output=None,
-                     keep_unk: bool = False) -> "SubwordVectors":
+                     keep_unk: bool = False, normalize=None) -> "SubwordVectors":
         """A trained subword model's vectors: its vocabulary (UNK, which owns no n-grams, left
-        out unless `keep_unk`), word rows, n-gram rows and settings."""
+        out unless `keep_unk`), word rows, n-gram rows and settings; `normalize` spells a query
+        word the way the corpus was read (``Cats`` is taken as ``cats``)."""
         start = 0 if keep_unk or vocab.words[0] != UNK else 1
         args = dict(ws=settings.get("window", 5), epoch=settings.get("epochs", 5),
                     min_count=settings.get("min_count", 1), neg=settings.get("negative", 5),
@@ -245,7 +249,8 @@ class SubwordVectors(KeyedVectors):
                     t=settings.get("sample", 1e-4))
         return cls(vocab.words[start:], vectors[start:], ngram_rows, settings["minn"],
                    settings["maxn"], counts=vocab.counts[start:], bare=(ngrams.EOS, UNK),
-                   output=None if output is None else output[start:], args=args)
+                   output=None if output is None else output[start:], args=args,
+                   normalize=normalize)
 
     @classmethod
     def from_model_dir(cls, path, keep_unk: bool | None = None) -> "SubwordVectors":
@@ -269,8 +274,10 @@ class SubwordVectors(KeyedVectors):
         refuse_non_finite_rows(path / modeldir.VECTORS, vectors[start:],
                                files.vocab.words[start:], offset=start)
         output = None if files.output is None else np.asarray(files.output)
-        return cls.from_trained(files.vocab, vectors, rows, settings, output,
-                                keep_unk)
+        from embed.w2v.model import query_normalizer
+
+        return cls.from_trained(files.vocab, vectors, rows, settings, output, keep_unk,
+                                normalize=query_normalizer(settings, files.vocab))
 
     def to_fasttext(self, output: np.ndarray | None = None, **args) -> fasttext_bin.FastTextModel:
         """A `FastTextModel` of these vectors (the two row blocks are written one after the

@@ -80,7 +80,8 @@ def cbow_walk(ids, ends, keep, table, window, negative, keep_unk, seed, group, b
             continue
         nxt = 1 - cur
         state = draw_shared(table, negative, state, negs[nxt])
-        gsz, state = next_group(buf, n, lo, hi, q, window, group, state, gctx, gcnt, gcentres)
+        gsz, state = next_group(buf, n, lo, hi, q, window, group, state, gctx, gcnt, gcentres,
+                                -1)
         for b in range(gsz):
             m = gcnt[b]
             if m == 0:

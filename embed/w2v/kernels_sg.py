@@ -18,6 +18,7 @@ from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
 from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
 from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
+from embed.w2v.window_rows import load_rows, make_ring, store_rows
 
 # Context rows per HogBatch step. Every row of a step pushes the shared output rows from the same
 # stale values, so the positive's row moves by up to m single-pair steps at once; with wide
@@ -90,7 +91,7 @@ def draw_targets(syn1, table, w, negative, state, row):
 
 @njit(**KERNEL_JIT)
 def train_sg_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, keep_unk, seed,
-                   loss_every, buf, lo, hi, ctx, targets, g, grad):
+                   loss_every, buf, lo, hi, ctx, targets, g, grad, local, ring, base):
     """Train skip-gram on one chunk of the id stream.
 
     ids int32 [n]: raw corpus ids (UNK included); ends int32 [s]: the chunk's sentence ends
@@ -99,6 +100,8 @@ def train_sg_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, 
     [2, 1+negative] (this centre's targets and the next one's, drawn one word ahead so their rows
     can be prefetched), g float32 [2*window, 1+negative], grad float32 [2*window, dim].
     The loss is measured on every ``loss_every``-th centre word (0: never).
+    ``local``: context rows are read and written in the per-thread ``ring`` / ``base`` float32
+    [cap >= 2*window+2, dim] (``embed.w2v.window_rows``) instead of ``syn0`` directly.
     Returns (words trained after subsampling, loss sum, number of pairs in the loss sum).
     """
     state = np.uint64(seed)
@@ -107,6 +110,10 @@ def train_sg_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, 
     nloss = 0
     if n == 0:
         return n, loss, nloss
+    src = ring if local else syn0
+    mask = ring.shape[0] - 1
+    loaded = 0      # positions [stored, loaded) are in the ring (local only)
+    stored = 0
     cur = 0
     nt, state = draw_targets(syn1, table, buf[0], negative, state, targets[0])
     for i in range(n):
@@ -118,20 +125,29 @@ def train_sg_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, 
                 prefetch_row(syn0, buf[i + 1 + window])
         reach, state = reduced_window(state, window)
         start, stop = window_span(i, reach, lo, hi)
+        if local:
+            top = min(n, i + window + 1)
+            load_rows(syn0, ring, base, buf, loaded, top)
+            loaded = max(loaded, top)
         m = 0
         for j in range(start, stop):
             if j != i:
-                ctx[m] = buf[j]
+                ctx[m] = j & mask if local else buf[j]
                 m += 1
         want = loss_every > 0 and i % loss_every == 0
         for s in range(0, m, MAX_BLOCK):
             mb = min(MAX_BLOCK, m - s)
-            loss += sg_block(syn0, syn1, ctx[s:s + mb], mb, targets[cur], nt, alpha, g, grad,
+            loss += sg_block(src, syn1, ctx[s:s + mb], mb, targets[cur], nt, alpha, g, grad,
                              want)
         if want:
             nloss += m
+        if local and i + 1 - window > stored:   # no later centre reaches these positions
+            store_rows(syn0, ring, base, buf, stored, i + 1 - window)
+            stored = i + 1 - window
         cur = nxt
         nt = nt_next
+    if local:
+        store_rows(syn0, ring, base, buf, stored, loaded)
     return n, loss, nloss
 
 
@@ -145,10 +161,13 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     targets = np.empty((2, k + 1), np.int32)
     g = np.empty((2 * win, k + 1), np.float32)
     grad = np.empty((2 * win, st.dim), np.float32)
+    local = st.context_rows == "window"
+    ring, base = make_ring(st, 2 * win + 2)
     alpha_t = np.float32
 
     def run(ids, ends, alpha, seed):
         return train_sg_chunk(syn0, syn1, ids, ends, keep, table, win, k, alpha_t(alpha),
-                              st.keep_unk, seed, loss_every, buf, lo, hi, ctx, targets, g, grad)
+                              st.keep_unk, seed, loss_every, buf, lo, hi, ctx, targets, g, grad,
+                              local, ring, base)
 
     return run

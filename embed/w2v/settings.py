@@ -23,6 +23,7 @@ DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}  # word2vec.c's
 # Learning rates that suit each optimizer when no alpha is given (SGD: word2vec.c's).
 OPTIMIZER_ALPHA = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01, "adadelta": 1.0}
 CHUNK_WORDS = 10_000    # corpus words per kernel call (gensim's and word2vec.c's sentence cap)
+CONTEXT_ROWS = ("shared", "window")   # see embed.w2v.window_rows
 CBOW_GROUP = 6          # CBOW centre words (one window span apart) sharing one set of negatives
 # Subword skip-gram: contexts of a centre word sharing one set of negatives (1: fastText's
 # negatives per pair). On the bench corpus 5 kept analogy accuracy within 0.01 of per-pair
@@ -37,7 +38,7 @@ MAX_SEED = 2 ** 32 - 1
 # fastText's character n-gram defaults, taken when n-grams are asked for without a value
 DEFAULT_MINN, DEFAULT_MAXN, DEFAULT_BUCKET = 3, 6, 2_000_000
 # Settings a model saved before they existed lacks: their defaults are what it was trained with.
-OPTIONAL = ("chunk_words", "cbow_group", "minn", "maxn", "bucket", "neg_share")
+OPTIONAL = ("chunk_words", "cbow_group", "context_rows", "minn", "maxn", "bucket", "neg_share")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class TrainSettings:
     # the chunking of the run: a resumed run keeps its own so its saved position means the same
     chunk_words: int = CHUNK_WORDS
     cbow_group: int = CBOW_GROUP
+    # "window": the batched kernels hold context rows per thread while they are in a window
+    # (fewer writes to shared rows with many threads; embed.w2v.window_rows)
+    context_rows: str = "shared"
     minn: int = DEFAULT_MINN
     maxn: int = 0
     bucket: int | None = None
@@ -78,6 +82,7 @@ class TrainSettings:
         _choice("kernel", self.kernel, KERNELS)
         _choice("lr-schedule", self.lr_schedule, SCHEDULES)
         _choice("loss", self.loss, LOSSES)
+        _choice("context-rows", self.context_rows, CONTEXT_ROWS)
         optimizer = str(self.optimizer).lower()
         _choice("optimizer", optimizer, OPTIMIZER_NAMES)
         for name, low, high in (("dim", 1, MAX_DIM), ("window", 1, MAX_WINDOW),
@@ -109,6 +114,11 @@ class TrainSettings:
                         if f.type == "int"})
         for name, value in fixed.items():
             object.__setattr__(self, name, value)
+        if self.context_rows == "window" and (self.kernel != "batched" or self.layered
+                                              or self.subwords):
+            raise EmbedError("context-rows window is an option of the batched word kernels "
+                             "with plain SGD (kernel batched, optimizer sgd, a linear or "
+                             "constant rate, negative sampling, no subwords)")
 
     def _check_ngrams(self) -> int:
         """The bucket count after validating the n-gram settings (fastText's rules, one line

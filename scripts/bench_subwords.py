@@ -115,8 +115,10 @@ def rare_pairs(path: str, rare: int):
     return out
 
 
-def pair_spearman(kv, pairs) -> tuple[float, int]:
-    """Spearman of kv's cosines with the gold scores over the pairs kv has vectors for."""
+def pair_spearman(kv, pairs, null: bool = False) -> tuple[float, int]:
+    """Spearman of kv's cosines with the gold scores: over the pairs kv has vectors for, or,
+    with ``null``, over every pair, a word without a vector counting as a null vector
+    (similarity 0; Bojanowski et al.'s convention for word models on rare words)."""
     from scipy import stats
 
     gold, got = [], []
@@ -124,7 +126,19 @@ def pair_spearman(kv, pairs) -> tuple[float, int]:
         if a in kv and b in kv:
             gold.append(score)
             got.append(kv.similarity(a, b))
+        elif null:
+            gold.append(score)
+            got.append(0.0)
     return float(stats.spearmanr(gold, got)[0]), len(gold)
+
+
+def rare_scores(path: str, rare: int, kv) -> dict:
+    """A subword model on the rare pairs: those whose words are both in the vocabulary (count
+    >= min count: the pairs a word model can score) and all of them."""
+    pairs = rare_pairs(path, rare)
+    known = [p for p in pairs if p[3] >= SETTINGS["min_count"]]
+    return {"pairs": len(pairs), "known": pair_spearman(kv, known),
+            "all": pair_spearman(kv, pairs)}
 
 
 # ---------------------------------------------------------------------------- workers
@@ -167,6 +181,7 @@ def worker_fasttext(path, model, threads, epochs, alpha, rare) -> dict:
             m.save_model(os.path.join(tmp, "m.bin"))
             sv = SubwordVectors.load_fasttext_bin(os.path.join(tmp, "m.bin"))
             out.update(scores(sv.words, sv.vectors, sv))
+            out["rare"] = rare_scores(path, rare, sv)
     return out
 
 
@@ -199,6 +214,7 @@ def worker_gensim(path, model, threads, epochs, alpha, rare) -> dict:
         sv = SubwordVectors(wv.index_to_key, wv.vectors_vocab, wv.vectors_ngrams, wv.min_n,
                             wv.max_n)
         out.update(scores(wv.index_to_key, wv.vectors, sv))
+        out["rare"] = rare_scores(path, rare, sv)
     return out
 
 
@@ -248,12 +264,12 @@ def worker_embed(path, model, threads, epochs, alpha, rare) -> dict:
     if rare is not None:
         wv = m.wv
         out.update(scores(wv.words, wv.vectors, wv))
-        pairs = rare_pairs(path, rare)
+        out["rare"] = rare_scores(path, rare, wv)
         word = _embed_train(vocab, ids, model, threads, epochs, alpha, 0)[0].wv
-        both = [p for p in pairs if p[0] in word and p[1] in word]
-        out["rare"] = {"pairs": len(pairs), "both": len(both),
-                       "word": pair_spearman(word, both), "subword": pair_spearman(wv, both),
-                       "subword_all": pair_spearman(wv, pairs)}
+        pairs = rare_pairs(path, rare)
+        known = [p for p in pairs if p[0] in word and p[1] in word]
+        out["rare"].update(word_known=pair_spearman(word, known),
+                           word_null=pair_spearman(word, pairs, null=True))
     return out
 
 
@@ -327,17 +343,20 @@ def quality(args) -> None:
               f"{r['analogy']:.3f} | {r['wordsim353_subword']:.3f} "
               f"({100 * r['wordsim353_covered']:.1f}%) | {r['simlex999_subword']:.3f} "
               f"({100 * r['simlex999_covered']:.1f}%) | {r['load']:.1f} |")
-    print(f"\nRare words: the {rows[0][2]['rare']['pairs']} pairs of wordsim353 + simlex999 "
-          f"whose rarer word occurs fewer than {args.rare} times in the corpus "
-          "(Spearman, pairs scored):")
-    print("\n| model | our word model | our subword model (same pairs) | "
-          "subword model, every rare pair |")
-    print("|---|---:|---:|---:|")
+    r0 = next(r for _, label, r in rows if label == "embed")["rare"]
+    print(f"\nRare words: the {r0['pairs']} pairs of wordsim353 + simlex999 whose rarer word "
+          f"occurs fewer than {args.rare} times in the corpus; 'known': the "
+          f"{r0['known'][1]} of them whose words occur at least {SETTINGS['min_count']} times "
+          "(in every vocabulary, our word model's too). Spearman:")
+    print("\n| model | tool | known pairs | all rare pairs (unknown words: n-grams; word model: "
+          "null vectors) |")
+    print("|---|---|---:|---:|")
     for model, label, r in rows:
+        q = r["rare"]
         if label == "embed":
-            q = r["rare"]
-            print(f"| {model} | {q['word'][0]:.3f} ({q['word'][1]}) | {q['subword'][0]:.3f} "
-                  f"({q['subword'][1]}) | {q['subword_all'][0]:.3f} ({q['subword_all'][1]}) |")
+            print(f"| {model} | embed word model (maxn 0) | {q['word_known'][0]:.3f} | "
+                  f"{q['word_null'][0]:.3f} |")
+        print(f"| {model} | {label} | {q['known'][0]:.3f} | {q['all'][0]:.3f} |")
     print(f"\n({args.epochs} epochs, {args.threads} threads, each tool's default learning rate "
           "unless shown; gensim's evaluate_word_pairs / evaluate_word_analogies on the "
           "vocabulary vectors; 'with OOV': embed.evaluate.evaluate_pairs, unknown words from "

@@ -11,7 +11,7 @@ from embed.cli_options import (CORPUS_HELP, data_dir_option, min_count_option, q
                                sentences_option, tokens_option, vocab_size_option)
 from embed.errors import EmbedError
 from embed.w2v.settings import (DEFAULT_BUCKET, DEFAULT_MAXN, KERNELS, LOSSES, MODELS,
-                                OPTIMIZER_NAMES, SCHEDULES, TrainSettings)
+                                NEG_SHARE, OPTIMIZER_NAMES, SCHEDULES, TrainSettings)
 
 # Options a resumed run takes from the model (its settings.json wins); --epochs is allowed: on a
 # finished model it starts a new schedule of that many epochs.
@@ -124,7 +124,7 @@ Examples:
                    "model) [6].")
 @click.option("--bucket", type=int, default=None,
               help="Rows the n-grams are hashed into (turns --subwords on) [2000000].")
-@click.option("--neg-share", type=int, default=5, show_default=True,
+@click.option("--neg-share", type=int, default=NEG_SHARE, show_default=True,
               help="Subword skip-gram: contexts of a word that share one set of negatives (1: "
                    "fastText's own negatives for every pair, slower).")
 @data_dir_option

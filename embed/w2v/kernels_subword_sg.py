@@ -16,9 +16,9 @@ every ``neg_share`` contexts of the block share one set of k negatives:
   gradient, as fastText's unsupervised update).
 
 ``neg_share`` 1 is fastText's fresh negatives for every pair. Sharing trades variance for
-speed: on the bench corpus (5 epochs) 5 kept analogy accuracy within 0.01 of per-pair
-negatives (and of gensim's FastText) at ~1.8x the speed, while one set per centre (10) lost
-0.03.
+speed: on the bench corpus (5 epochs, alpha 0.025) the default 3 kept every score within 0.01
+of gensim's FastText at ~1.7x the speed of per-pair negatives, 5 lost ~0.02 analogy accuracy
+and one set per centre (10) 0.03. At fastText's rate (0.05) sharing costs more.
 
 All gradients are taken at the values before the block (one SGD step on the block's loss): the
 layered path (`embed.w2v.layered_subword`) computes the same step through embed.nn. About 70

@@ -26,9 +26,10 @@ CHUNK_WORDS = 10_000    # corpus words per kernel call (gensim's and word2vec.c'
 CONTEXT_ROWS = ("shared", "window")   # see embed.w2v.window_rows
 CBOW_GROUP = 6          # CBOW centre words (one window span apart) sharing one set of negatives
 # Subword skip-gram: contexts of a centre word sharing one set of negatives (1: fastText's
-# negatives per pair). On the bench corpus 5 kept analogy accuracy within 0.01 of per-pair
-# negatives at ~1.8x their speed; 10 (one set per centre) lost 0.03.
-NEG_SHARE = 5
+# negatives per pair). On the bench corpus (5 epochs, alpha 0.025) 3 kept every score within
+# 0.01 of gensim's FastText at ~1.7x the speed of per-pair negatives; 5 lost ~0.02 analogy
+# accuracy, 10 (one set per centre) 0.03.
+NEG_SHARE = 3
 # Upper bounds that catch a typo before it allocates gigabytes or runs for days.
 MAX_DIM = 10_000
 MAX_WINDOW = 10_000

@@ -168,3 +168,16 @@ def test_a_trained_unk_owns_no_ngrams_and_stays_out_of_the_bin(corpus, tmp_path)
     assert list(ft.get_words()) == [w for w in wv.words if w != "UNK"]
     for w in ("cat", "grapes"):
         np.testing.assert_array_equal(ft.get_word_vector(w), wv[w])
+
+
+def test_embed_train_takes_gensims_fasttext_names():
+    import embed
+
+    from w2v_corpus import topic_tokens
+
+    tokens = topic_tokens(6_000)
+    sentences = [tokens[s:s + 12] for s in range(0, len(tokens), 12)]
+    m = embed.train(sentences, min_n=3, max_n=5, bucket=1_000, vector_size=12, epochs=1,
+                    workers=1)
+    assert (m.settings["minn"], m.settings["maxn"], m.settings["bucket"]) == (3, 5, 1_000)
+    assert isinstance(m.wv, SubwordVectors) and m.wv["kittens"].shape == (12,)

@@ -101,7 +101,7 @@ def load_for_resume(path) -> Word2VecModel:
 
 
 # gensim's keyword names for the same settings (its users type them)
-_GENSIM_NAMES = {"vector_size": "dim", "workers": "threads"}
+_GENSIM_NAMES = {"vector_size": "dim", "workers": "threads", "min_n": "minn", "max_n": "maxn"}
 
 
 def train_corpus(corpus=None, *, vocab_size: int = 50_000, min_count: int = 1,

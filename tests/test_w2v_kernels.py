@@ -6,7 +6,7 @@ from embed.nn.layers import Embedding
 from embed.nn.losses import negative_sampling_loss
 from embed.nn.optimizers import get_optimizer
 from embed.w2v.kernels_cbow import cbow_block
-from embed.w2v.kernels_sg import sg_block
+from embed.w2v.kernels_sg import ns_codes, sg_block
 
 V, DIM, LR = 30, 8, 0.05
 
@@ -41,7 +41,8 @@ def test_skipgram_hogbatch_block_equals_layered_sgd():
     a_in, a_out = W_in.copy(), W_out.copy()
     g = np.empty((4, 6), np.float32)
     grad = np.empty((4, DIM), np.float32)
-    loss_fused = sg_block(a_in, a_out, ctx, 4, targets, 6, np.float32(LR), g, grad, True)
+    loss_fused = sg_block(a_in, a_out, ctx, 4, targets, ns_codes(5), 6, np.float32(LR), g, grad,
+                          True)
     loss_layered = layered_step(W_in, W_out, ctx, np.tile(targets, (4, 1)))
     np.testing.assert_allclose(a_in, W_in, atol=2e-6)
     np.testing.assert_allclose(a_out, W_out, atol=2e-6)

@@ -17,6 +17,7 @@ import numpy as np
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 from embed.modeldir import check_finite
+from embed.w2v import huffman
 from embed.w2v.model import STATE, Word2VecModel, load_model
 from embed.w2v.settings import TrainSettings
 
@@ -48,26 +49,38 @@ def corpus_fingerprint(ids: np.ndarray, ends: np.ndarray | None = None) -> int:
 
 
 def fresh_start(vocab: Vocabulary, settings: TrainSettings) -> Start:
-    """Input table small Gaussian (word2vec's uniform(+-0.5/dim) has the same spread), output 0."""
+    """Input table small Gaussian (word2vec's uniform(+-0.5/dim) has the same spread), output
+    0; with hierarchical softmax, the Huffman tree over the vocabulary and its node table (0)."""
     from embed.nn.layers import Embedding
 
     sigma = 0.5 / settings.dim / math.sqrt(3.0)
     vectors = Embedding(len(vocab), settings.dim, sigma=sigma, seed=settings.seed).W
-    output = np.zeros_like(vectors)
-    return Start(Word2VecModel(vectors, output, vocab, settings.to_dict()), settings)
+    output = np.zeros_like(vectors) if settings.output_table else None
+    model = Word2VecModel(vectors, output, vocab, settings.to_dict())
+    if settings.hs:
+        model.arrays.update(huffman.fresh_arrays(vocab.counts, settings.keep_unk, settings.dim))
+    return Start(model, settings)
 
 
 def check_tables(model: Word2VecModel, settings: TrainSettings, where) -> None:
     """Every array's shape, dtype and values fit the vocabulary and settings (a kernel given a
-    short or wide table would read and write out of bounds)."""
+    short or wide table, or a path leaving its tree, would read and write out of bounds)."""
     want = (len(model.vocab), settings.dim)
-    for name, table in (("vectors.npy", model.vectors), ("output.npy", model.output)):
+    tables = [("vectors.npy", model.vectors)]
+    if settings.output_table:
+        tables.append(("output.npy", model.output))
+    for name, table in tables:
         if table is None:
             raise EmbedError(f"{where}: the model has no {name}; it cannot be resumed")
         if table.shape != want or table.dtype != np.float32:
             raise EmbedError(f"{where}: {name} is {table.dtype} {table.shape}; the vocabulary "
                              f"and settings need float32 {want}")
         check_finite(table, os.path.join(str(where), name))
+    if settings.hs:
+        huffman.check_tree(model.arrays, len(model.vocab), settings.dim, settings.keep_unk,
+                           where)
+        check_finite(model.arrays[huffman.NODES], os.path.join(str(where),
+                                                               f"{huffman.NODES}.npy"))
 
 
 def _int(state: dict, key: str, where) -> int:
@@ -96,6 +109,7 @@ def resume_start(resume, ids_crc: int, n_words: int, vocab: Vocabulary | None = 
     settings = TrainSettings.from_dict(model.settings, str(where))
     model.vectors = np.ascontiguousarray(model.vectors)
     model.output = None if model.output is None else np.ascontiguousarray(model.output)
+    model.arrays = {k: np.ascontiguousarray(v) for k, v in model.arrays.items()}
     check_tables(model, settings, where)
     state = model.state if model.state is not None else {}
     if not isinstance(state, dict):

@@ -59,7 +59,7 @@ def _warn(message: str) -> None:
 @click.option("--window", type=int, default=5, show_default=True,
               help="Largest context distance (reduced at random per word, as word2vec).")
 @click.option("--negative", type=int, default=5, show_default=True,
-              help="Negative samples per target word.")
+              help="Negative samples per target word (0: none, with --hs).")
 @click.option("--sample", type=float, default=1e-3, show_default=True,
               help="Subsampling threshold for frequent words (0: off).")
 @click.option("--epochs", "--iter", "epochs", type=int, default=5, show_default=True,
@@ -89,6 +89,10 @@ def _warn(message: str) -> None:
               help="softmax: full-softmax cross-check (vocabularies of at most 5,000 words, "
                    "slow).")
 @click.option("--keep-unk", is_flag=True, help="Train UNK as a token instead of dropping it.")
+@click.option("--hs", is_flag=True,
+              help="Hierarchical softmax: predict words along a Huffman tree of the vocabulary "
+                   "(word2vec.c's -hs 1, gensim's hs=1). With --negative 0 it is the only "
+                   "output layer; with negatives both train, as in word2vec.c and gensim.")
 @data_dir_option
 @click.option("-o", "--output", "out", default=None,
               help="Model directory [runs/<model>-<corpus name>].")
@@ -99,7 +103,7 @@ def _warn(message: str) -> None:
               help="With --resume: keep training the model's vocabulary on this new text.")
 @quiet_option
 def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha, lr_schedule,
-          vocab_size, min_count, max_words, threads, seed, optimizer, kernel, loss, keep_unk,
+          vocab_size, min_count, max_words, threads, seed, optimizer, kernel, loss, keep_unk, hs,
           data_dir, out, resume, new_corpus, quiet):
     """Train skip-gram or CBOW word vectors on CORPUS.
 
@@ -109,6 +113,7 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
     Examples:
       embed train                                  # skip-gram on text8 -> runs/skipgram-text8
       embed train my.txt --model cbow --epochs 10 -o runs/cbow
+      embed train my.txt --hs --negative 0         # hierarchical softmax instead of negatives
       embed train --resume runs/cbow               # continue after Ctrl-C
       embed train --resume runs/cbow --corpus more.txt   # online learning, same vocabulary
       embed train --resume runs/cbow --epochs 2    # two more epochs on a finished model
@@ -143,7 +148,8 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         settings = TrainSettings(model=model, dim=dim, window=window, negative=negative,
                                  sample=sample, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
                                  seed=seed, optimizer=optimizer, kernel=kernel,
-                                 keep_unk=keep_unk, lr_schedule=lr_schedule, loss=loss)
+                                 keep_unk=keep_unk, hs=hs, lr_schedule=lr_schedule,
+                                 loss=loss)
         out_dir = Path(out) if out is not None else Path("runs") / f"{model}-{_corpus_name(corpus)}"
         _check_model_dir_path(out_dir)
         text = pipeline.read_corpus(corpus, vocab_size=vocab_size, min_count=min_count,

@@ -8,7 +8,9 @@ nearly the same context and so nearly the same h, and sharing negatives between 
 negative row the same way several times (on the bench corpus adjacent groups of 3 lost 0.01
 analogy accuracy; groups of 6 spread out score like word2vec's per-word update).
 As in word2vec.c and gensim (cbow_mean=1), every context row receives the full gradient of h_b,
-not gradient / count: the mean is used forward, the sum backward.
+not gradient / count: the mean is used forward, the sum backward. With hierarchical softmax
+(``--hs``, see ``kernels_hs``) each centre first takes its step against its Huffman path
+(``cbow_hs_step``).
 """
 from __future__ import annotations
 
@@ -17,11 +19,66 @@ from numba import njit
 
 from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
-from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
+from embed.w2v.kernel_support import KERNEL_JIT, cross, cross4, prefetch_row
+from embed.w2v.kernels_hs import cbow_group, prefetch_path, tree_of
+from embed.w2v.kernels_sg import score_block
+from embed.w2v.sampling import draw_context, draw_negative, subsample
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
+
+
+@njit(**KERNEL_JIT, inline="always")
+def context_mean(syn0, ctx, nc, h):
+    """h float32 [dim] = the mean of the rows ctx[:nc] of syn0 (nc >= 1): CBOW's hidden layer."""
+    dim = syn0.shape[1]
+    inv = _ONE / np.float32(nc)
+    for d in range(dim):
+        h[d] = _ZERO
+    for a in range(nc):
+        c = ctx[a]
+        for d in range(dim):
+            h[d] += syn0[c, d]
+    for d in range(dim):
+        h[d] *= inv
+
+
+@njit(**KERNEL_JIT, inline="always")
+def add_to_rows(syn0, ctx, nc, dh):
+    """syn0[ctx[a]] += dh for a < nc: every context row gets the hidden layer's whole gradient
+    (word2vec.c's and gensim's cbow_mean convention)."""
+    dim = syn0.shape[1]
+    for a in range(nc):
+        c = ctx[a]
+        for d in range(dim):
+            syn0[c, d] += dh[d]
+
+
+@njit(**KERNEL_JIT)
+def cbow_hs_step(syn0, tree, ctx, nc, w, alpha, h, row0, g, dh, want_loss):
+    """One CBOW centre ``w`` against its Huffman path (``kernels_hs``); return the summed loss.
+
+    h = the mean of the context rows ctx[:nc] (h float32 [1, dim] scratch; row0 int32 [1] holds
+    0), scored as ``sg_block`` scores (``score_block``; g float32 [1, >= path length]); with
+    one input row each node's step and h's gradient (dh float32 [1, dim]) take one pass
+    (``cross4``), and dh then goes to every context row.
+    """
+    if nc == 0:
+        return 0.0
+    nodes, points, codes, lengths = tree
+    context_mean(syn0, ctx, nc, h[0])
+    path, n = points[w], lengths[w]
+    loss = score_block(h, nodes, row0, 1, path, codes[w], n, alpha, g, want_loss)
+    for d in range(syn0.shape[1]):
+        dh[0, d] = _ZERO
+    four = n - n % 4
+    for t in range(0, four, 4):       # the nodes of a path are distinct, as cross4 needs
+        cross4(nodes, path[t], path[t + 1], path[t + 2], path[t + 3], g[0, t], g[0, t + 1],
+               g[0, t + 2], g[0, t + 3], h, 0, dh, 0)
+    for t in range(four, n):
+        cross(nodes, path[t], g[0, t], h, 0, dh, 0)
+    add_to_rows(syn0, ctx, nc, dh[0])
+    return loss
 
 
 @njit(**KERNEL_JIT)
@@ -39,15 +96,7 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
         nc = cnt[b]
         if nc == 0:
             continue
-        inv = _ONE / np.float32(nc)
-        for d in range(dim):
-            h[b, d] = _ZERO
-        for a in range(nc):
-            c = ctx[b, a]
-            for d in range(dim):
-                h[b, d] += syn0[c, d]
-        for d in range(dim):
-            h[b, d] *= inv
+        context_mean(syn0, ctx[b], nc, h[b])
         w = centres[b]
         for t in range(k + 1):
             r = w if t == 0 else negs[t - 1]
@@ -89,10 +138,7 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
             for d in range(dim):
                 syn1[r, d] += gb * h[b, d]
     for b in range(gsz):
-        for a in range(cnt[b]):
-            c = ctx[b, a]
-            for d in range(dim):
-                syn0[c, d] += dh[b, d]
+        add_to_rows(syn0, ctx[b], cnt[b], dh[b])
     return loss
 
 
@@ -125,14 +171,7 @@ def next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres):
         i = first + b * stride
         if i >= n:
             break
-        reach, state = reduced_window(state, window)
-        start, stop = window_span(i, reach, lo, hi)
-        m = 0
-        for j in range(start, stop):
-            if j != i:
-                ctx[b, m] = buf[j]
-                m += 1
-        cnt[b] = m
+        cnt[b], state = draw_context(buf, i, lo, hi, window, state, ctx[b])
         centres[b] = buf[i]
         gsz += 1
     return gsz, state
@@ -147,16 +186,22 @@ def group_count(n, window, group):
 
 
 @njit(**KERNEL_JIT)
-def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, keep_unk,
-                     seed, loss_every, group, buf, lo, hi, ctx, cnt, centres, negs, h, dh, g):
-    """Train CBOW on one chunk of the id stream.
+def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, alpha, keep_unk,
+                     seed, loss_every, group, buf, lo, hi, ctx, cnt, centres, negs, h, dh, g,
+                     path_scratch):
+    """Train CBOW on one chunk of the id stream: each centre word against its Huffman path
+    (``tree``, see ``kernels_hs``; skipped when empty), then each group against its shared
+    negatives (``negative`` > 0; ``syn1`` is only read then).
 
     ends int32 [s]: the chunk's sentence ends (windows stop there). Scratch: buf/lo/hi int32
     [n], ctx int32 [group, 2*window], cnt/centres int32 [group], negs int32 [2, negative] (this
     group's negatives and the next group's, drawn one group ahead so their rows can be
-    prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative].
+    prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative], path_scratch
+    ``cbow_hs_step``'s (h, row0, g, dh).
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
+    hs = tree[3].shape[0] > 0
+    hrow, row0, gpath, dhrow = path_scratch
     state = np.uint64(seed)
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     loss = 0.0
@@ -175,13 +220,21 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
         for b in range(group):
             p = nfirst + b * stride
             if p < n:
-                prefetch_row(syn1, buf[p])
+                if negative > 0:
+                    prefetch_row(syn1, buf[p])
+                if hs:
+                    prefetch_path(tree, buf[p])
                 if p + window < n:
                     prefetch_row(syn0, buf[p + window])
         gsz, state = next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres)
         want = loss_every > 0 and q % loss_every == 0
-        loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha, h, dh,
-                           g, want)
+        if hs:
+            for b in range(gsz):
+                loss += cbow_hs_step(syn0, tree, ctx[b], cnt[b], centres[b], alpha, hrow, row0,
+                                     gpath, dhrow, want)
+        if negative > 0:
+            loss += cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha,
+                               h, dh, g, want)
         if want:
             for b in range(gsz):
                 if cnt[b] > 0:
@@ -193,8 +246,10 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
 def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
     scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
-    syn0, syn1 = model.vectors, model.output
-    win, k, G, dim = st.window, st.negative, st.cbow_group, st.dim
+    syn0 = model.vectors
+    syn1 = model.output if st.negative > 0 else syn0
+    tree = tree_of(model, st)
+    win, k, G, dim = st.window, st.negative, cbow_group(st), st.dim
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     ctx = np.empty((G, 2 * win), np.int32)
     cnt = np.empty(G, np.int32)
@@ -203,10 +258,12 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     h = np.empty((G, dim), np.float32)
     dh = np.empty((G, dim), np.float32)
     g = np.empty((G, k + 1), np.float32)
+    path_scratch = (np.empty((1, dim), np.float32), np.zeros(1, np.int32),
+                    np.empty((1, tree[1].shape[1]), np.float32), np.empty((1, dim), np.float32))
 
     def run(ids, ends, alpha, seed):
-        return train_cbow_chunk(syn0, syn1, ids, ends, keep, table, win, k, np.float32(alpha),
-                                st.keep_unk, seed, loss_every, G, buf, lo, hi, ctx, cnt, centres,
-                                negs, h, dh, g)
+        return train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, win, k,
+                                np.float32(alpha), st.keep_unk, seed, loss_every, G, buf, lo, hi,
+                                ctx, cnt, centres, negs, h, dh, g, path_scratch)
 
     return run

@@ -140,6 +140,21 @@ def window_span(i, reach, lo, hi):
     return max(lo[i], i - reach), min(hi[i], i + reach + 1)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def draw_context(buf, i, lo, hi, window, state, ctx):
+    """Centre ``i``'s context: a ``reduced_window`` drawn, clipped to its sentence
+    (``window_span``), and the words in it but the centre copied from ``buf`` into ``ctx``;
+    return (count, state)."""
+    reach, state = reduced_window(state, window)
+    start, stop = window_span(i, reach, lo, hi)
+    m = 0
+    for j in range(start, stop):
+        if j != i:
+            ctx[m] = buf[j]
+            m += 1
+    return m, state
+
+
 @njit(cache=True, nogil=True)
 def subsample(ids, ends, keep, keep_unk, state, buf, lo, hi):
     """Copy the ids of a chunk that survive subsampling into ``buf``; return (count, state).

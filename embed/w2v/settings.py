@@ -50,6 +50,7 @@ class TrainSettings:
     optimizer: str = "sgd"
     kernel: str = "batched"
     keep_unk: bool = False
+    hs: bool = False        # hierarchical softmax (a Huffman tree), alone or beside negatives
     lr_schedule: str = "linear"
     loss: str = "negative"
     # the chunking of the run: a resumed run keeps its own so its saved position means the same
@@ -64,17 +65,19 @@ class TrainSettings:
         optimizer = str(self.optimizer).lower()
         _choice("optimizer", optimizer, OPTIMIZER_NAMES)
         for name, low, high in (("dim", 1, MAX_DIM), ("window", 1, MAX_WINDOW),
-                                ("epochs", 1, MAX_EPOCHS),
-                                ("negative", 1 if self.loss == "negative" else 0, MAX_NEGATIVE),
+                                ("epochs", 1, MAX_EPOCHS), ("negative", 0, MAX_NEGATIVE),
                                 ("seed", 0, MAX_SEED), ("chunk_words", 1, None),
                                 ("cbow_group", 1, 64)):
             _integer(name, getattr(self, name), low, high)
+        for name in ("keep_unk", "hs"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise EmbedError(f"{_flag(name)} must be true or false, got "
+                                 f"{getattr(self, name)!r}")
+        self._check_output_layer()
         for name in ("alpha", "min_alpha", "sample"):
             value = getattr(self, name)
             if value is not None and not _is_number(value):
                 raise EmbedError(f"{_flag(name)} must be a number, got {value!r}")
-        if not isinstance(self.keep_unk, (bool, np.bool_)):
-            raise EmbedError(f"keep-unk must be true or false, got {self.keep_unk!r}")
         alpha = self.alpha
         if alpha is None:
             alpha = OPTIMIZER_ALPHA.get(optimizer, DEFAULT_ALPHA[self.model])
@@ -86,11 +89,23 @@ class TrainSettings:
         if not (self.sample >= 0 and math.isfinite(self.sample)):
             raise EmbedError(f"sample must be >= 0, got {self.sample}")
         fixed = dict(optimizer=optimizer, alpha=float(alpha), min_alpha=float(min_alpha),
-                     sample=float(self.sample), keep_unk=bool(self.keep_unk),
+                     sample=float(self.sample), keep_unk=bool(self.keep_unk), hs=bool(self.hs),
                      **{f.name: int(getattr(self, f.name)) for f in dataclasses.fields(self)
                         if f.type == "int"})
         for name, value in fixed.items():
             object.__setattr__(self, name, value)
+
+    def _check_output_layer(self) -> None:
+        """Negative sampling, hierarchical softmax or both (word2vec.c trains both when given
+        both); the full-softmax cross-check alone."""
+        if self.loss == "softmax" and self.hs:
+            raise EmbedError("--hs and --loss softmax are two output layers; choose one")
+        if self.loss == "negative" and self.negative == 0 and not self.hs:
+            raise EmbedError("--negative 0 leaves no output layer: add --hs (hierarchical "
+                             "softmax) or give --negative 1 or more")
+        if self.hs and self.kernel != "batched":
+            raise EmbedError(f"--hs trains with the batched kernels; --kernel {self.kernel} "
+                             "has negative sampling only")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -100,9 +115,16 @@ class TrainSettings:
     @property
     def layered(self) -> bool:
         """Whether the run needs the layered embed.nn path (the fused kernels do plain SGD on
-        the negative-sampling loss with a linear or constant rate)."""
+        the negative-sampling and hierarchical-softmax losses with a linear or constant
+        rate)."""
         return (self.optimizer != "sgd" or self.lr_schedule == "hypergradient"
                 or self.loss == "softmax")
+
+    @property
+    def output_table(self) -> bool:
+        """Whether the run has the [V, dim] output table: negative sampling's (or the
+        full-softmax cross-check's). Hierarchical softmax alone has only its node table."""
+        return self.negative > 0 or self.loss == "softmax"
 
     def replace(self, **changes) -> "TrainSettings":
         return dataclasses.replace(self, **changes)
@@ -118,7 +140,7 @@ class TrainSettings:
         if not isinstance(saved, dict):
             raise EmbedError(f"{where}: the saved settings are not a JSON object")
         required = [f.name for f in dataclasses.fields(cls)
-                    if f.name not in ("chunk_words", "cbow_group")]
+                    if f.name not in ("chunk_words", "cbow_group", "hs")]
         missing = [k for k in required if k not in saved]
         if missing:
             raise EmbedError(f"{where}: the saved settings lack {', '.join(missing)}")

@@ -8,6 +8,11 @@ or pairs with an unknown word are skipped and reported as a share of the file.
 
 The analogy questions are answered in batches (one matrix product per chunk of questions) instead
 of one `most_similar` call each.
+
+Words are found as the queries find them (`KeyedVectors.lookup`): a word not among the counted
+rows is tried through the model's ``normalize``, and a word with no row at all is answered by
+the model's `_oov_vector` when it has one (a subword model), as a query term only: an expected
+answer must have a row to be predicted.
 """
 from __future__ import annotations
 
@@ -41,6 +46,32 @@ def _ok_vocab(kv: KeyedVectors, restrict_vocab: int | None, case_insensitive: bo
     for i, w in enumerate(kv.words[:restrict_vocab]):
         ok.setdefault(w.upper() if case_insensitive else w, i)
     return ok
+
+
+def _find(kv: KeyedVectors, ok: dict, word: str, fold: bool):
+    """(key, row, unit vector or None) of a question word, or None when the question must be
+    skipped. `key` is what answers are compared with; row -1 means the vector came from
+    `_oov_vector`. A word whose row lies beyond `restrict_vocab` stays out, as in gensim."""
+    key = word.upper() if fold else word
+    if key in ok:
+        return key, ok[key], None
+    row, vec = kv.lookup(word)
+    if row >= 0:  # found through the normaliser: counts if that word is among the first rows
+        key = kv.words[row].upper() if fold else kv.words[row]
+        return (key, ok[key], None) if key in ok else None
+    if vec is None:
+        return None
+    return key, -1, vec / (np.linalg.norm(vec) or 1.0)
+
+
+def _units(kv: KeyedVectors, rows: np.ndarray, extra: dict) -> np.ndarray:
+    """Unit vectors [*rows.shape, dim] of `rows` (any shape), where -1 entries take their
+    vector from `extra` (flat index into `rows` -> vector)."""
+    out = kv.normed[np.maximum(rows, 0)]
+    flat = out.reshape(-1, kv.dim)
+    for i, vec in extra.items():
+        flat[i] = vec
+    return out
 
 
 def _read_lines(path) -> list[str]:
@@ -93,20 +124,23 @@ def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None =
     ok = _ok_vocab(kv, restrict_vocab, case_insensitive)
     names, questions = read_analogies(path)
     sections = [{"name": name, "correct": 0, "total": 0} for name in names]
-    quads, owner = [], []  # per answerable question: (a, b, c, d) keys, section number
+    quads, owner, rows = [], [], []  # per answerable question: (a, b, c, d) keys, section, rows
+    extra = {}  # flat index into rows [q, 3] -> unit vector of a word without a row
     oov = 0
     for sec, words in questions:
-        if case_insensitive:
-            words = [w.upper() for w in words]
-        if any(w not in ok for w in words):
+        found = [_find(kv, ok, w, case_insensitive) for w in words]
+        if any(f is None for f in found) or found[3][1] < 0:
             oov += 1
             continue
-        quads.append(words)
+        for j, (_, _, vec) in enumerate(found[:3]):
+            if vec is not None:
+                extra[3 * len(quads) + j] = vec
+        quads.append([f[0] for f in found])
         owner.append(sec)
+        rows.append([f[1] for f in found[:3]])
 
     if quads:
-        ids = np.array([[ok[w] for w in q] for q in quads], dtype=np.int64)  # [q, 4]
-        answers = _answer(kv, ids[:, :3], restrict_vocab)
+        answers = _answer(kv, np.array(rows, dtype=np.int64), extra, restrict_vocab)
         for words, sec, cands in zip(quads, owner, answers):
             a, b, c, expected = words
             predicted = None
@@ -133,15 +167,19 @@ def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None =
     }
 
 
-def _answer(kv: KeyedVectors, abc: np.ndarray, restrict_vocab: int | None) -> list[list[int]]:
-    """Rows of the `_CANDIDATES` best 3CosAdd answers to b - a + c for each row of `abc` [q, 3],
-    best first, the three query rows left out."""
+def _answer(kv: KeyedVectors, abc: np.ndarray, extra: dict,
+            restrict_vocab: int | None) -> list[list[int]]:
+    """Rows of the `_CANDIDATES` best 3CosAdd answers to b - a + c for each row of `abc` [q, 3]
+    (-1: the unit vector is in `extra`, keyed by flat index), best first, the query rows left
+    out."""
     matrix = kv.normed[:restrict_vocab]
     k = min(_CANDIDATES, matrix.shape[0])
     out = []
     for start in range(0, len(abc), CHUNK):
         block = np.ascontiguousarray(abc[start:start + CHUNK])
-        q = kv.normed[block[:, 1]] + kv.normed[block[:, 2]] - kv.normed[block[:, 0]]
+        mine = {i - 3 * start: v for i, v in extra.items() if 0 <= i - 3 * start < block.size}
+        terms = _units(kv, block, mine)  # [c, 3, dim]
+        q = terms[:, 1] + terms[:, 2] - terms[:, 0]
         q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-30)
         top, _ = topk_rows(q @ matrix.T, k, block)
         out += [[i for i in ids if i >= 0] for ids in top.tolist()]
@@ -160,21 +198,25 @@ def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300
     """
     path = datapath(PAIRS[0]) if path is None else Path(path)
     ok = _ok_vocab(kv, restrict_vocab, case_insensitive)
-    gold, left, right = [], [], []
+    gold, rows = [], []  # rows [p, 2]
+    extra = {}  # flat index into rows -> unit vector of a word without a row
     oov = 0
     for a, b, score in read_pairs(path, delimiter):
-        if case_insensitive:
-            a, b = a.upper(), b.upper()
-        if a not in ok or b not in ok:
+        found = [_find(kv, ok, w, case_insensitive) for w in (a, b)]
+        if found[0] is None or found[1] is None:
             oov += 1
             continue
+        for j, (_, _, vec) in enumerate(found):
+            if vec is not None:
+                extra[2 * len(gold) + j] = vec
         gold.append(score)
-        left.append(ok[a])
-        right.append(ok[b])
-    if not gold:
-        raise EmbedError(f"{path}: no pair with both words in the vocabulary "
-                         f"({oov} pairs out of vocabulary)")
-    model = np.einsum("ij,ij->i", kv.normed[left], kv.normed[right])
+        rows.append([found[0][1], found[1][1]])
+    if len(gold) < 2:  # a correlation of fewer than two points is undefined
+        raise EmbedError(f"{path}: {'only one pair has' if gold else 'no pair with'} both words "
+                         f"in the vocabulary ({oov} pairs out of vocabulary); a correlation "
+                         "needs at least 2")
+    units = _units(kv, np.array(rows, dtype=np.int64), extra)  # [p, 2, dim]
+    model = np.einsum("ij,ij->i", units[:, 0], units[:, 1])
     spearman = stats.spearmanr(gold, model)[0]
     pearson = stats.pearsonr(gold, model)[0]
     return {

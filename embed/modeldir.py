@@ -122,8 +122,16 @@ def read_manifest(path: Path) -> dict | None:
 
 
 def commit(path: Path, writers: dict[str, Callable]) -> None:
-    """Write ``writers`` (name -> fn(path) writing that file) into ``path`` as one checkpoint."""
+    """Write ``writers`` (name -> fn(path) writing that file) into ``path`` as one checkpoint,
+    under the directory's writer lock (another process writing there is a one-line error)."""
+    from embed.lock import writer_lock
+
     make_dirs(path)
+    with writer_lock(path, what="a model save"):
+        _commit(path, writers)
+
+
+def _commit(path: Path, writers: dict[str, Callable]) -> None:
     recover(path)
     old = read_manifest(path)
     pending = {name: path / _PENDING.format(name) for name in writers}
@@ -158,10 +166,27 @@ def commit(path: Path, writers: dict[str, Callable]) -> None:
 def recover(path: str | os.PathLike, verify: bool = False) -> None:
     """Finish or discard an interrupted save in ``path``; with ``verify``, also check that every
     file matches the manifest (size and crc32), else raise EmbedError."""
+    from embed.lock import try_lock
+
     path = Path(path)
     manifest = read_manifest(path)
-    leftovers = {p.name: p for p in path.glob(".*.ckpt")}
     files = manifest["files"] if manifest else {}
+    if any(path.glob(".*.ckpt")):
+        with try_lock(path) as alone:
+            if alone:   # never touch the pending files of a save in progress elsewhere
+                _finish_or_discard(path, files)
+    if not verify:
+        return
+    for name, meta in files.items():
+        f = path / name
+        if not f.is_file() or f.stat().st_size != meta["size"] or _crc(f) != meta["crc32"]:
+            raise EmbedError(f"{path}: {name} does not match its checkpoint ({MANIFEST}); the "
+                             "directory mixes files of different saves or was changed by hand "
+                             f"(delete {MANIFEST} to accept the files as they are)")
+
+
+def _finish_or_discard(path: Path, files: dict) -> None:
+    leftovers = {p.name: p for p in path.glob(".*.ckpt")}
     try:
         for name, meta in files.items():
             p = leftovers.pop(_PENDING.format(name), None)
@@ -176,13 +201,6 @@ def recover(path: str | os.PathLike, verify: bool = False) -> None:
     except OSError as e:
         raise EmbedError(f"{path}: an interrupted save could not be finished ({e.strerror or e})"
                          ) from None
-    if not verify:
-        return
-    for name, meta in files.items():
-        f = path / name
-        if not f.is_file() or f.stat().st_size != meta["size"] or _crc(f) != meta["crc32"]:
-            raise EmbedError(f"{path}: {name} does not match its checkpoint ({MANIFEST}); the "
-                             "directory mixes files of different saves or was changed by hand")
 
 
 def load(path: str | os.PathLike, mmap: bool = False, history: bool = False,
@@ -211,8 +229,8 @@ def load(path: str | os.PathLike, mmap: bool = False, history: bool = False,
     for name, table in ((VECTORS, vectors), (OUTPUT, output)):
         if table is not None and table.dtype != np.float32:
             raise EmbedError(f"{path / name}: float32 expected, found {table.dtype}")
-        if table is not None and not mmap:
-            check_finite(table, path / name)
+    # NaN/inf rows are refused where they would do harm: by the query loader (naming the word)
+    # and by --resume (check_tables), not on every read
     settings = {}
     if (path / SETTINGS).is_file():
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -15,21 +16,40 @@ import click
 from embed.atomic import cannot_write
 from embed.errors import EmbedError
 
+# embed.vectors.FORMATS, spelled out here so that `--help` does not import numba (a test checks
+# that the two agree)
 FORMATS = ("word2vec", "word2vec-binary", "gensim", "npy")
-_SUFFIX_FORMAT = {".txt": "word2vec", ".vec": "word2vec", ".bin": "word2vec-binary",
-                  ".kv": "gensim", ".model": "gensim", ".npy": "npy"}
+_FORMAT_HELP = ("word2vec (text), word2vec-binary, gensim (a pickle: it can run code, so only "
+                "for files you trust; .kv/.model names are read so too), npy, or auto (told "
+                "from the content; any other pickle is refused).")
 
 model_arg = click.argument("model", type=click.Path(path_type=Path))
 limit_opt = click.option("--limit", type=click.IntRange(min=1), default=None,
                          help="Read only the first N (most frequent) words.")
 topn_opt = click.option("--topn", "-n", type=click.IntRange(min=1), default=10,
                         show_default=True, help="Number of answers.")
+format_opt = click.option("--format", "fmt", type=click.Choice(FORMATS + ("auto",)),
+                          default="auto", show_default=True,
+                          help="How to read MODEL when it is a file: " + _FORMAT_HELP)
 
 
-def _load(model: Path, limit: int | None = None):
-    from embed.vectors import load_vectors
+def _load(model: Path, limit: int | None = None, fmt: str = "auto"):
+    """The vectors of MODEL; unpickling a declared gensim file says first, on one stderr line,
+    that pickles can run code."""
+    from embed.vectors import PickleWarning, load_vectors
 
-    return load_vectors(model, limit=limit)
+    shown = warnings.showwarning
+
+    def one_line(message, category, *args, **kwargs):
+        if issubclass(category, PickleWarning):
+            click.echo(f"warning: {message}", err=True)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    with warnings.catch_warnings():  # restores showwarning and the filters on the way out
+        warnings.simplefilter("always", PickleWarning)
+        warnings.showwarning = one_line
+        return load_vectors(model, limit=limit, format=fmt)
 
 
 @contextlib.contextmanager
@@ -55,9 +75,10 @@ def _print_answers(answers) -> None:
 @click.option("--combine", is_flag=True,
               help="One query for the mean of all the words instead of one query per word.")
 @limit_opt
-def similar(model, words, topn, combine, limit):
+@format_opt
+def similar(model, words, topn, combine, limit, fmt):
     """Nearest words (by cosine) to each WORD."""
-    kv = _load(model, limit)
+    kv = _load(model, limit, fmt)
     if combine:
         _print_answers(kv.most_similar(positive=list(words), topn=topn))
         return
@@ -76,9 +97,10 @@ def similar(model, words, topn, combine, limit):
 @topn_opt
 @click.option("--cosmul", is_flag=True, help="Use 3CosMul instead of 3CosAdd.")
 @limit_opt
-def analogy(model, a, b, c, topn, cosmul, limit):
+@format_opt
+def analogy(model, a, b, c, topn, cosmul, limit, fmt):
     """A is to B as C is to ? (answers for B - A + C)."""
-    kv = _load(model, limit)
+    kv = _load(model, limit, fmt)
     method = kv.most_similar_cosmul if cosmul else kv.most_similar
     _print_answers(method(positive=[b, c], negative=[a], topn=topn))
 
@@ -88,9 +110,10 @@ def analogy(model, a, b, c, topn, cosmul, limit):
 @click.argument("w1")
 @click.argument("w2")
 @limit_opt
-def similarity(model, w1, w2, limit):
+@format_opt
+def similarity(model, w1, w2, limit, fmt):
     """Cosine similarity of W1 and W2."""
-    click.echo(f"{_load(model, limit).similarity(w1, w2):.4f}")
+    click.echo(f"{_load(model, limit, fmt).similarity(w1, w2):.4f}")
 
 
 @click.command()
@@ -107,12 +130,13 @@ def similarity(model, w1, w2, limit):
 @click.option("--no-analogies", is_flag=True, help="Skip the analogy test.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @limit_opt
+@format_opt
 def evaluate(model, analogies, pairs, restrict_vocab, case_sensitive, no_analogies, as_json,
-             limit):
+             limit, fmt):
     """Analogy accuracy and word-pair correlations, scored as gensim scores them."""
     from embed.evaluate import default_pair_files, evaluate_analogies, evaluate_pairs
 
-    kv = _load(model, limit)
+    kv = _load(model, limit, fmt)
     fold = not case_sensitive
     result = {"model": str(model), "words": len(kv)}
     if not no_analogies:
@@ -148,26 +172,18 @@ def evaluate(model, analogies, pairs, restrict_vocab, case_sensitive, no_analogi
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the suffix: .txt/.vec word2vec, "
                    ".bin word2vec-binary, .kv/.model gensim, .npy npy).")
+@click.option("--input-format", "in_fmt", type=click.Choice(FORMATS + ("auto",)),
+              default="auto", show_default=True,
+              help="How to read MODEL when it is a file: " + _FORMAT_HELP)
 @limit_opt
-def export(model, output, fmt, limit):
+def export(model, output, fmt, in_fmt, limit):
     """Write the vectors as word2vec text/binary, a gensim KeyedVectors file or .npy."""
-    if fmt is None:
-        fmt = _SUFFIX_FORMAT.get(output.suffix.lower())
-        if fmt is None:
-            raise EmbedError(f"cannot tell the format from {output.name!r}; "
-                             f"use --format {'|'.join(FORMATS)}")
-    if fmt == "npy" and output.suffix != ".npy":
-        raise EmbedError(f"npy output must end in .npy, not {output.name!r}")
-    kv = _load(model, limit)
+    from embed.vectors.io import format_for, save_vectors
+
+    fmt = format_for(output, fmt)  # a bad output name fails before the model is read
+    kv = _load(model, limit, in_fmt)
     with _writing(output):
-        if fmt == "word2vec":
-            kv.save_word2vec(output, binary=False)
-        elif fmt == "word2vec-binary":
-            kv.save_word2vec(output, binary=True)
-        elif fmt == "gensim":
-            kv.save_gensim(output)
-        else:
-            kv.save_npy(output)
+        save_vectors(kv, output, fmt)
     click.echo(f"wrote {len(kv)} vectors of dimension {kv.dim} to {output} ({fmt})", err=True)
 
 
@@ -196,11 +212,12 @@ def parse_query(line: str) -> tuple[list[str], list[str]]:
 @model_arg
 @topn_opt
 @limit_opt
-def query(model, topn, limit):
+@format_opt
+def query(model, topn, limit, fmt):
     """Interactive queries: one word, or an expression like `king - man + woman`, per line.
 
     Reads standard input when it is not a terminal; an empty line or `quit` ends."""
-    kv = _load(model, limit)
+    kv = _load(model, limit, fmt)
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(f"{len(kv)} words, dimension {kv.dim}. Type a word or 'a - b + c'; "
@@ -244,7 +261,8 @@ def query(model, topn, limit):
 @click.option("--seed", type=int, default=0, show_default=True, help="Projection seed.")
 @click.option("--smooth", type=click.IntRange(min=0), default=0,
               help="For --kind loss: also draw the mean of the last N points.")
-def plot(model, kind, output, method, top, seed, smooth):
+@format_opt
+def plot(model, kind, output, method, top, seed, smooth, fmt):
     """Plot the loss curve or a 2-D map of the most frequent words (PNG)."""
     from embed import modeldir, plots
 
@@ -262,7 +280,7 @@ def plot(model, kind, output, method, top, seed, smooth):
         with _writing(output):
             plots.plot_loss(files.history, output, title=title, smooth=smooth)
     else:
-        kv = _load(model, limit=top)
+        kv = _load(model, top, fmt)
         with _writing(output):
             plots.plot_words(kv.words, kv.vectors, output, method=method, seed=seed)
     click.echo(f"wrote {output}", err=True)

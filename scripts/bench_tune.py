@@ -6,38 +6,42 @@
 
        .venv/bin/python scripts/bench_tune.py [--budget 30] [--seeds 10] [--plot branin.png]
 
-2. With ``--corpus``: a 20-trial ``embed tune`` (short training: 1 epoch on a prefix of the
-   corpus) against the trainer's default settings on the same objective, corpus prefix and
-   epochs. The search must beat the defaults.
+2. A 20-trial search on a corpus (short training: 1 epoch on a prefix of the corpus) against
+   the trainer's default settings on the same objective, corpus prefix and epochs, run through
+   the library `embed tune` uses (:class:`embed.tune.search.TuneSearch`). The search must beat
+   the defaults. ``--corpus`` takes any file; the default is text8 in the data directory
+   (``embed download``); offline, build the bench corpus with
+   ``../shared/bench/make-corpus.sh corpus.txt`` and pass ``--corpus corpus.txt``.
 
-       .venv/bin/python scripts/bench_tune.py --corpus /work/bench/corpus.txt --skip-branin
+       .venv/bin/python scripts/bench_tune.py --skip-branin [--corpus corpus.txt]
+       .venv/bin/python scripts/bench_tune.py --skip-corpus --plot branin.png
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from benchlib import default_corpus, require_corpus
 
+from embed.errors import EmbedError
 from embed.tune.functions import BRANIN_MIN, Branin, branin_space
+from embed.tune.search import DEFAULT_SPACE, TuneSearch
 from embed.tune.strategies import STRATEGIES, make_strategy
 
 # Part 2's space: the default space without lr_schedule=hypergradient (it trains on the layered
-# embed.nn path, ~15x slower per word, which would not fit a few-minute benchmark) and with
-# dims capped at 200 for the same reason.
+# embed.nn path, ~15x slower per word, which would not fit a few-minute benchmark), dims capped at
+# 200 and negatives at 10 for the same reason, and alpha up to 0.2 (one short epoch wants a high
+# rate). Epochs are fixed by --epochs.
 CORPUS_SPACE = {
-    "model": {"choices": ["skipgram", "cbow"]},
-    "dim": {"low": 50, "high": 200, "log": True},
-    "window": {"low": 2, "high": 10},
-    "negative": {"low": 2, "high": 10},
-    "sample": {"low": 1e-5, "high": 1e-2, "log": True},
-    "alpha": {"low": 0.005, "high": 0.2, "log": True},
+    **DEFAULT_SPACE,
+    "dim": {**DEFAULT_SPACE["dim"], "high": 200},
+    "negative": {**DEFAULT_SPACE["negative"], "high": 10},
+    "alpha": {**DEFAULT_SPACE["alpha"], "high": 0.2},
     "lr_schedule": {"choices": ["linear", "constant"]},
 }
 
@@ -94,40 +98,24 @@ def branin_table(budget: int, seeds: int, plot: str | None) -> dict:
 
 def corpus_search(corpus: str, trials: int, workers: int, max_words: int, epochs: int,
                   strategy: str, objective: str, out: str | None, seed: int) -> None:
-    from embed.data.encode import load_corpus
-    from embed.tune.cli import share_ids
-    from embed.tune.objective import TrainObjective
-
     out_dir = Path(out or tempfile.mkdtemp(prefix="bench_tune_"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    space = out_dir / "space.json"
     spec = dict(CORPUS_SPACE)
     if objective == "heldout-loss":
         spec["model"] = "skipgram"  # CBOW's held-out loss is another task: compare like with like
-    space.write_text(json.dumps(spec, indent=1))
-    cmd = [sys.executable, "-m", "embed", "tune", corpus, "--strategy", strategy, "--space",
-           str(space), "--trials", str(trials), "--workers", str(workers), "--threads", "1",
-           "--epochs", str(epochs), "--max-words", str(max_words), "--objective", objective,
-           "--seed", str(seed), "-o", str(out_dir / "search")]
-    if (out_dir / "search" / "trials.jsonl").is_file():
-        cmd.append("--resume")
-    print("\n$ " + " ".join(cmd), flush=True)
+    search = TuneSearch(corpus, out_dir / "search", strategy=strategy, space=spec, trials=trials,
+                        workers=workers, threads=1, epochs=epochs, max_words=max_words,
+                        objective=objective, seed=seed,
+                        resume=(out_dir / "search" / "trials.jsonl").is_file())
+    print(f"\n{trials}-trial {strategy} search on {corpus} into {out_dir / 'search'}", flush=True)
     t = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    result = search.run(echo=lambda line: print(line, file=sys.stderr, flush=True))
     search_s = time.perf_counter() - t
-    records = [json.loads(line) for line in
-               (out_dir / "search" / "trials.jsonl").read_text().splitlines()]
-    ok = [r for r in records if r["status"] == "ok"]
-    best = max(ok, key=lambda r: r["score"])
+    best = result.best
 
-    # The trainer's defaults, scored the same way: same corpus prefix, epochs, seed, objective.
-    vocab, ids = load_corpus(corpus, progress=False)
-    ids_path = share_ids(ids, out_dir)
-    vocab.save(out_dir / "vocab.tsv")
-    fn = TrainObjective(str(ids_path), str(out_dir / "vocab.tsv"), objective,
-                        max_words=max_words)
+    # The trainer's defaults, scored by the objective the trials were scored with: same encoded
+    # corpus, prefix, epochs, seed and evaluation files.
     t = time.perf_counter()
-    default = fn({"epochs": epochs, "seed": seed, "threads": 1})
+    default = result.train_objective({"epochs": epochs, "seed": seed, "threads": 1})
     default_s = time.perf_counter() - t
     print(f"\n{trials}-trial {strategy} search, {epochs} epoch(s) on the first {max_words:,} words, "
           f"objective {objective}: {search_s:.0f} s with {workers} workers")
@@ -141,7 +129,7 @@ def corpus_search(corpus: str, trials: int, workers: int, max_words: int, epochs
     print(f"best settings: {shown}")
     gain = best["score"] - default["score"]
     print(f"search {'beats' if gain > 0 else 'DOES NOT beat'} the defaults by {gain:+.4f}")
-    print(f"plot: {out_dir / 'search' / 'scores.png'}")
+    print(f"plot: {result.out / 'scores.png'}")
 
 
 def main():
@@ -150,7 +138,9 @@ def main():
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--plot", default=None, help="PNG of the median best-so-far per strategy")
     ap.add_argument("--skip-branin", action="store_true")
-    ap.add_argument("--corpus", default=None)
+    ap.add_argument("--skip-corpus", action="store_true", help="only the Branin table")
+    ap.add_argument("--corpus", default=None,
+                    help="any corpus file [default: text8 in the data directory]")
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--max-words", type=int, default=2_000_000)
@@ -162,11 +152,17 @@ def main():
                                                 "an existing one is resumed")
     args = ap.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
+    corpus = str(args.corpus or default_corpus())
+    if not args.skip_corpus:
+        require_corpus(corpus)  # before minutes of Branin, not after
     if not args.skip_branin:
         branin_table(args.budget, args.seeds, args.plot)
-    if args.corpus:
-        corpus_search(args.corpus, args.trials, args.workers, args.max_words, args.epochs,
-                      args.strategy, args.objective, args.out, args.seed)
+    if not args.skip_corpus:
+        try:
+            corpus_search(corpus, args.trials, args.workers, args.max_words, args.epochs,
+                          args.strategy, args.objective, args.out, args.seed)
+        except EmbedError as e:
+            sys.exit(f"error: {e}")
 
 
 if __name__ == "__main__":

@@ -104,3 +104,45 @@ def test_files_dropped_from_a_checkpoint_are_removed(tmp_path):
     assert (tmp_path / "m" / "optimizer.npz").is_file()
     modeldir.save(tmp_path / "m", _files(2.0))
     assert not (tmp_path / "m" / "optimizer.npz").exists()
+
+
+def test_two_writers_never_share_a_model_directory(tmp_path, capsys):
+    """Issue 13 item 7: while one process trains into a directory (it holds the lock and may
+    be mid-save), a second `embed train` / save is refused naming the holder, and a reader
+    leaves the writer's pending files alone."""
+    import time
+
+    from embed.cli import main
+
+    m = tmp_path / "m"
+    modeldir.save(m, _files(1.0))
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {os.getcwd()!r})
+        from embed.lock import hold_dir_lock
+        with hold_dir_lock({str(m)!r}, what="embed train"):
+            open({str(m / '.vectors.npy.ckpt')!r}, "wb").write(b"half written")
+            print("ready", flush=True)
+            time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert _generation(m) == 1.0                       # a reader reads the last checkpoint
+        assert (m / ".vectors.npy.ckpt").read_bytes() == b"half written"   # and keeps away
+        with pytest.raises(EmbedError, match=rf"in use by embed train \(pid {holder.pid}"):
+            modeldir.save(m, _files(2.0))
+        corpus = tmp_path / "t.txt"
+        corpus.write_text(("a b c d e f g " * 400) + "\n")
+        for argv in (["train", str(corpus), "-o", str(m), "--dim", "8", "--epochs", "1", "-q"],
+                     ["train", "--resume", str(m), "-q"]):
+            capsys.readouterr()
+            with pytest.raises(SystemExit) as exit_:
+                main(argv)
+            err = capsys.readouterr().err.strip().splitlines()
+            assert exit_.value.code == 1 and len(err) == 1
+            assert err[0].startswith(f"error: {m} is in use by embed train (pid {holder.pid}")
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    assert _generation(m) == 1.0 and not (m / ".vectors.npy.ckpt").exists()   # tidied now

@@ -1,11 +1,14 @@
 """Download: a local HTTP server on 127.0.0.1 serves a zip this test builds."""
 import io
+import json
 import socket
+import sys
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from faults import fail_writes, in_tmpfs
 
 from embed.data.download import download, ensure_text8
 from embed.errors import EmbedError
@@ -189,24 +192,7 @@ def test_zip_without_text8_uses_its_only_file(server, tmp_path):
 def test_ctrl_c_mid_download_leaves_only_the_resumable_part(server, tmp_path, monkeypatch):
     import embed.data.download as dl
 
-    real_open = open
-
-    class Interrupting:
-        def __init__(self, f):
-            self.f = f
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
-
-        def write(self, block):
-            self.f.write(block[:100])
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(dl, "open", lambda p, mode="r", *a: Interrupting(real_open(p, mode, *a))
-                        if "a" in mode or "w" in mode else real_open(p, mode, *a), raising=False)
+    fail_writes(monkeypatch, dl, room=100, error=KeyboardInterrupt)
     with pytest.raises(KeyboardInterrupt):
         ensure_text8(tmp_path, url=server.url, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["text8.zip.part"]
@@ -234,3 +220,60 @@ def test_bad_url_is_one_clear_error(tmp_path, url):
     with pytest.raises(EmbedError, match="bad download URL"):
         ensure_text8(tmp_path / "data", url=url, progress=False)
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("stage, room, message, kept, fetches", [
+    ("downloading", 100, "{d}/text8.zip.part: No space left on device; the 100 bytes "
+     "downloaded so far are kept: make room and run the command again to resume",
+     ["text8.zip.part"], 2),
+    ("unpacking", 1000, "{d}/text8: No space left on device; {d}/text8.zip is kept: make room "
+     "and run the command again to unpack it", ["text8.zip"], 1),
+])
+def test_disk_full_is_one_line_and_keeps_what_was_fetched(server, tmp_path, monkeypatch, stage,
+                                                          room, message, kept, fetches):
+    """Downloading: the .part stays and the next call resumes from it. Unpacking: the verified
+    zip stays until text8 is complete, so the next call unpacks it without fetching again."""
+    import embed.data.download as dl
+
+    target = ".part" if stage == "downloading" else ".text8."
+    fail_writes(monkeypatch, dl, room=room, which=lambda name: target in name)
+    with pytest.raises(EmbedError) as e:
+        ensure_text8(tmp_path, url=server.url, progress=False)
+    assert str(e.value) == "cannot write " + message.format(d=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept
+    monkeypatch.undo()
+    assert ensure_text8(tmp_path, url=server.url, progress=False).read_bytes() == TEXT
+    assert len(server.requests) == fetches
+    if stage == "downloading":
+        assert server.requests[-1][1] == "bytes=100-"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8"]  # the zip cleaned after
+
+
+IN_TINY_FS = r"""
+import json, os, subprocess, sys
+d, url = sys.argv[1], sys.argv[2]
+runs = []
+for size in ("64k", "4m"):  # 64 KiB holds the zip but not the 80 KB text8; 4 MiB holds both
+    subprocess.run(["mount", "-o", f"remount,size={size}", d], check=True)
+    p = subprocess.run([sys.executable, "-m", "embed", "download", "--url", url, "--data-dir", d,
+                        "-q"], capture_output=True, text=True)
+    text8 = os.path.join(d, "text8")
+    runs.append({"rc": p.returncode, "err": p.stderr, "files": sorted(os.listdir(d)),
+                 "size": os.path.getsize(text8) if os.path.exists(text8) else None})
+print(json.dumps(runs))
+"""
+
+
+def test_disk_full_on_a_real_tiny_file_system_keeps_the_zip(server, tmp_path):
+    """The same on a real 64 KiB tmpfs (mounted in a user and mount namespace of its own)."""
+    d = tmp_path / "tiny"
+    d.mkdir()
+    p = in_tmpfs(d, "64k", [sys.executable, "-c", IN_TINY_FS, d, server.url])
+    assert p.returncode == 0, p.stderr
+    first, second = json.loads(p.stdout)
+    assert first["rc"] == 1 and first["err"] == (
+        f"error: cannot write {d / 'text8'}: No space left on device; {d / 'text8.zip'} is "
+        f"kept: make room and run the command again to unpack it\n")
+    assert first["files"] == ["text8.zip"]
+    assert second["rc"] == 0 and second["files"] == ["text8"] and second["size"] == len(TEXT)
+    assert len(server.requests) == 1

@@ -1,5 +1,7 @@
 """The master and its workers: a real process pool and a real Dask LocalCluster on 127.0.0.1."""
 import json
+import os
+import socket
 
 import pytest
 
@@ -37,7 +39,11 @@ def test_local_process_pool_runs_trials_and_records_failures(tmp_path):
     records = search(tmp_path, "random", LocalExecutor(workers=2), 8)
     check_records(records, tmp_path, 8)
     assert any(r["status"] == "failed" for r in records)  # ... and the search went on
-    assert len({r["worker"] for r in records}) >= 1
+    # every trial ran in one of the pool's two processes, none in the master
+    workers = {r["worker"] for r in records}
+    assert len(workers) <= 2 and f"{socket.gethostname()}:{os.getpid()}" not in workers
+    assert all(w.split(":")[0] == socket.gethostname() and int(w.split(":")[1]) > 0
+               for w in workers)
 
 
 @pytest.mark.parametrize("processes", [False, True])

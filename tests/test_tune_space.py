@@ -1,4 +1,5 @@
 import json
+import re
 
 import numpy as np
 import pytest
@@ -97,3 +98,20 @@ def test_unknown_setting_names_are_rejected():
     space = space_from_dict({"dimm": {"low": 1, "high": 3}})
     with pytest.raises(EmbedError, match="unknown setting 'dimm'"):
         space.validate({"dim", "window"})
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"negative": 100_000_000, "dim": {"low": 8, "high": 16}},
+     "negative 100000000 is too large (at most 1,000)"),
+    ({"window": {"low": 2, "high": 20_000}}, "window 20000 is too large (at most 10,000)"),
+    ({"dim": {"choices": [100, 50_000]}}, "dim 50000 is too large (at most 10,000)"),
+])
+def test_absurd_negative_window_and_dim_are_refused(spec, message):
+    from embed.tune.space import MAX_DIM, MAX_NEGATIVE, MAX_WINDOW
+
+    assert (MAX_NEGATIVE, MAX_WINDOW, MAX_DIM) == (1000, 10_000, 10_000)
+    with pytest.raises(EmbedError, match="^" + re.escape(f"space.toml: {message}") + "$"):
+        space_from_dict(spec).validate(source="space.toml")
+    # the largest sensible values themselves pass
+    space_from_dict({"negative": 1000, "window": {"low": 1, "high": 10_000},
+                     "dim": {"choices": [10_000]}}).validate()

@@ -8,39 +8,33 @@ from gensim.models import KeyedVectors as GensimKV
 from embed import modeldir
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
-from embed.vectors import KeyedVectors, UnknownWordError, load_vectors, read_word2vec
+from embed.vectors import (KeyedVectors, PickleWarning, UnknownWordError, load_vectors,
+                           read_word2vec)
+
+from vectors_pair import gensim_pair, same_answers
 
 WORDS = [f"w{i}" for i in range(300)] + ["paris", "café", "naïve"]
 
 
 @pytest.fixture(scope="module")
 def pair():
-    rng = np.random.default_rng(0)
-    matrix = rng.standard_normal((len(WORDS), 12)).astype(np.float32)
-    g = GensimKV(12)
-    g.add_vectors(WORDS, matrix)
-    return KeyedVectors(WORDS, matrix), g
-
-
-def _same(ours, theirs, tol=1e-5):
-    assert [w for w, _ in ours] == [w for w, _ in theirs]
-    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=tol)
+    return gensim_pair(WORDS, 12, seed=0)
 
 
 def test_queries_equal_gensim(pair):
     kv, g = pair
-    _same(kv.most_similar("w3"), g.most_similar("w3"))
-    _same(kv.most_similar(positive=["w1", "w2"], negative=["w3"], topn=7),
+    same_answers(kv.most_similar("w3"), g.most_similar("w3"))
+    same_answers(kv.most_similar(positive=["w1", "w2"], negative=["w3"], topn=7),
           g.most_similar(positive=["w1", "w2"], negative=["w3"], topn=7))
-    _same(kv.most_similar(positive=["w1"], negative=["w9", "w4"], topn=5, restrict_vocab=100),
+    same_answers(kv.most_similar(positive=["w1"], negative=["w9", "w4"], topn=5, restrict_vocab=100),
           g.most_similar(positive=["w1"], negative=["w9", "w4"], topn=5, restrict_vocab=100))
-    _same(kv.most_similar_cosmul(positive=["w1", "w2"], negative=["w3"]),
+    same_answers(kv.most_similar_cosmul(positive=["w1", "w2"], negative=["w3"]),
           g.most_similar_cosmul(positive=["w1", "w2"], negative=["w3"]))
     assert kv.similarity("w5", "paris") == pytest.approx(float(g.similarity("w5", "paris")),
                                                         abs=1e-6)
     assert kv.doesnt_match(["w1", "w2", "w3", "w4", "café"]) == \
         g.doesnt_match(["w1", "w2", "w3", "w4", "café"])
-    _same(kv.nearest(kv["w7"], topn=4), g.similar_by_vector(g["w7"], topn=4))
+    same_answers(kv.nearest(kv["w7"], topn=4), g.similar_by_vector(g["w7"], topn=4))
     np.testing.assert_allclose(kv.most_similar("w3", topn=None),
                                g.most_similar("w3", topn=None), atol=1e-5)
     assert "w3" not in [w for w, _ in kv.most_similar("w3", topn=len(WORDS))]
@@ -52,7 +46,7 @@ def test_batch_equals_single_queries(pair):
     queries = ["w0", "w17", "paris", "w299", "w17"] + [f"w{i}" for i in range(100, 140, 2)]
     batch = kv.most_similar_batch(queries, topn=6)
     for q, answer in zip(queries, batch):
-        _same(answer, g.most_similar(q, topn=6))
+        same_answers(answer, g.most_similar(q, topn=6))
     assert [len(a) for a in kv.most_similar_batch(["w1"], topn=10_000)] == [len(WORDS) - 1]
     rows = kv.nearest(kv[["w1", "w2"]], topn=3)
     assert rows[0][0][0] == "w1" and rows[1][0][0] == "w2"
@@ -158,7 +152,8 @@ def test_damaged_files_give_clear_errors(pair, tmp_path):
     with pytest.raises(EmbedError, match="not found"):
         load_vectors(tmp_path / "missing.bin")
     (tmp_path / "junk.kv").write_bytes(b"\x80\x04junk")
-    with pytest.raises(EmbedError, match="not a readable gensim file"):
+    with pytest.raises(EmbedError, match="not a readable gensim file"), \
+            pytest.warns(PickleWarning):
         load_vectors(tmp_path / "junk.kv")
 
 
@@ -169,8 +164,9 @@ def test_gensim_native_and_npy_round_trip(pair, tmp_path):
     g = GensimKV.load(str(tmp_path / "v.kv"))
     assert g.index_to_key == WORDS and g.get_vecattr("w2", "count") == counted.counts[2]
     np.testing.assert_array_equal(g.vectors, kv.vectors)
-    _same(g.most_similar("w4"), kv.most_similar("w4"))
-    back = load_vectors(tmp_path / "v.kv")
+    same_answers(g.most_similar("w4"), kv.most_similar("w4"))
+    with pytest.warns(PickleWarning, match="pickles can run code"):
+        back = load_vectors(tmp_path / "v.kv")
     np.testing.assert_array_equal(back.vectors, kv.vectors)
     np.testing.assert_array_equal(back.counts, counted.counts)
     counted.save_npy(tmp_path / "v.npy")
@@ -198,10 +194,11 @@ def test_gensim_trained_model_dir(tmp_path):
         vectors=np.vstack([unk_row, model.wv.vectors]), vocab=vocab, settings={"dim": 16}))
     kv = load_vectors(tmp_path / "m")
     assert kv.words == words and "UNK" not in kv
-    _same(kv.most_similar("a1", topn=5), model.wv.most_similar("a1", topn=5))
+    same_answers(kv.most_similar("a1", topn=5), model.wv.most_similar("a1", topn=5))
     assert kv.most_similar("a1", topn=3)[0][0].startswith("a")  # topics are learnt
     model.save(str(tmp_path / "w2v.model"))  # a whole gensim model: its .wv is read
-    whole = load_vectors(tmp_path / "w2v.model")
+    with pytest.warns(PickleWarning):
+        whole = load_vectors(tmp_path / "w2v.model")
     assert whole.words == words
     np.testing.assert_array_equal(whole.vectors, model.wv.vectors)
     settings = tmp_path / "m" / "settings.json"
@@ -211,14 +208,15 @@ def test_gensim_trained_model_dir(tmp_path):
     np.testing.assert_array_equal(kv["UNK"], unk_row[0])
 
 
-def test_bad_input():
+def test_bad_input(tmp_path):
     with pytest.raises(EmbedError, match="3 words but 2 vectors"):
         KeyedVectors(["a", "b", "c"], np.zeros((2, 3)))
     with pytest.raises(EmbedError, match="duplicates"):
         KeyedVectors(["a", "a"], np.zeros((2, 3)))
     kv = KeyedVectors(["a b", "c"], np.ones((2, 3)))
     with pytest.raises(EmbedError, match="whitespace"):
-        kv.save_word2vec("/tmp/never-written.txt")
+        kv.save_word2vec(tmp_path / "never-written.txt")
+    assert not list(tmp_path.iterdir())
     with pytest.raises(EmbedError, match="at least one word"):
         kv.most_similar([])
 

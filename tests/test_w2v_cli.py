@@ -153,3 +153,28 @@ def test_resume_on_a_non_model_dir_or_a_truncated_model_is_one_error_line(tmp_pa
         code, _, err = run(["train", "--resume", str(tmp_path / target), "--quiet"], capsys)
         lines = err.strip().splitlines()
         assert code == 1 and len(lines) == 1 and lines[0].startswith("error:"), err
+
+
+def test_a_read_only_model_dir_fails_before_training(tmp_path, capsys, monkeypatch):
+    """Issue 13 item 4: an -o that exists but cannot be written is refused before the corpus is
+    read, not after a wasted epoch (root ignores file modes, so the refusal is simulated)."""
+    import pathlib
+
+    corpus = tmp_path / "t.txt"
+    corpus.write_text(" ".join(topic_tokens(3_000)))
+    (tmp_path / "ro").mkdir()
+    real = pathlib.Path.write_bytes
+
+    def refuse(self, data):
+        if self.parent == tmp_path / "ro":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", refuse)
+    read = []
+    import embed.w2v.pipeline as pipeline
+    monkeypatch.setattr(pipeline, "read_corpus", lambda *a, **k: read.append(1))
+    code, _, err = run(["train", str(corpus), "-o", str(tmp_path / "ro"), *ARGS], capsys)
+    assert code == 1 and err.strip() == f"error: cannot write {tmp_path / 'ro'}: Permission " \
+        f"denied ({tmp_path / 'ro'}/.write-test.{__import__('os').getpid()})"
+    assert not read

@@ -143,6 +143,14 @@ def test_loss_falls_and_topics_cluster(corpus, model, negative):
 
 
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_the_tree_trains_with_context_rows_held_per_thread(corpus, model):
+    vocab, ids = corpus
+    m = train(ids, vocab, model=model, negative=0, context_rows="window", **SMALL)
+    assert m.history[-1, 1] < 0.99 * m.history[0, 1]
+    assert topic_margin(m) > 0.3
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
 def test_one_thread_and_a_seed_give_identical_vectors(corpus, model):
     vocab, ids = corpus
     st = {**SMALL, "sample": 1e-3, "model": model, "negative": 0}

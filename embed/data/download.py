@@ -2,14 +2,15 @@
 
 Bytes arrive in ``<name>.part``; only a complete, verified file is renamed to its final name, so
 the final name never holds a partial download. An interrupted download leaves the ``.part`` file,
-and the next call asks the server for the rest with ``Range: bytes=<have>-``.
+and the next call asks the server for the rest with ``Range: bytes=<have>-``. A write the OS
+refuses (disk full, read-only) is one error line that keeps what was fetched: the ``.part`` file,
+or the verified zip when unpacking fails, which stays until its unpacked file is complete.
 """
 from __future__ import annotations
 
 import contextlib
 import http.client
 import os
-import shutil
 import socket
 import urllib.error
 import urllib.parse
@@ -18,7 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from embed.atomic import atomic_path
+from embed.atomic import atomic_path, cannot_write
 from embed.errors import EmbedError
 from embed.paths import data_dir as default_data_dir
 
@@ -87,7 +88,10 @@ def download(url: str, dest: str | os.PathLike, expected_size: int | None = None
     """
     _check_url(url)
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise cannot_write(dest, e) from None
     part = dest.with_name(dest.name + ".part")
     attempt = 0
     while True:
@@ -105,7 +109,10 @@ def download(url: str, dest: str | os.PathLike, expected_size: int | None = None
         part.unlink()
         raise EmbedError(f"downloaded {_human(size)} from {url}, expected "
                          f"{_human(expected_size)}")
-    os.replace(part, dest)
+    try:
+        os.replace(part, dest)
+    except OSError as e:
+        raise cannot_write(dest, e) from None
     return dest
 
 
@@ -170,6 +177,11 @@ def _fetch_into(url: str, part: Path, expected_size: int | None, *, progress: bo
                     have += len(block)
                     if bar is not None:
                         bar.update(len(block))
+        except OSError as e:  # writing the .part (read errors are _Interrupted): disk full, ...
+            kept = part.stat().st_size if part.exists() else 0
+            raise EmbedError(str(cannot_write(part, e)) + (
+                f"; the {_human(kept)} downloaded so far are kept: make room and run the "
+                f"command again to resume" if kept else "")) from None
         finally:
             if bar is not None:
                 bar.close()
@@ -180,35 +192,58 @@ def _fetch_into(url: str, part: Path, expected_size: int | None, *, progress: bo
             raise EmbedError(f"{url} sent {_human(have)}, more than the {_human(total)} announced")
 
 
+class _Damaged(EmbedError):
+    """The archive itself is bad: keeping it would only fail again."""
+
+
 def _check_zip(path: Path, url: str) -> zipfile.ZipInfo:
-    """The one file inside the zip to unpack (``text8`` if present); EmbedError if unusable."""
+    """The one file inside the zip to unpack (``text8`` if present); _Damaged if unusable."""
     with open(path, "rb") as f:
         head = f.read(64)
     if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
-        raise EmbedError(f"{url} returned a web page, not a zip archive")
+        raise _Damaged(f"{url} returned a web page, not a zip archive")
     if not zipfile.is_zipfile(path):
-        raise EmbedError(f"the file from {url} is not a zip archive (truncated or wrong file)")
+        raise _Damaged(f"the file from {url} is not a zip archive (truncated or wrong file)")
     try:
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.infolist() if not m.is_dir()]
     except zipfile.BadZipFile as e:
-        raise EmbedError(f"the file from {url} is a damaged zip archive: {e}") from None
+        raise _Damaged(f"the file from {url} is a damaged zip archive: {e}") from None
     named = [m for m in members if Path(m.filename).name == TEXT8_MEMBER]
     if named:
         return named[0]
     if len(members) == 1:
         return members[0]
-    raise EmbedError(f"the zip from {url} holds {len(members)} files and none named "
-                     f"{TEXT8_MEMBER!r}")
+    raise _Damaged(f"the zip from {url} holds {len(members)} files and none named "
+                   f"{TEXT8_MEMBER!r}")
 
 
 def _unpack(zip_path: Path, member: zipfile.ZipInfo, final: Path, url: str) -> None:
+    """Unpack ``member`` to ``final`` (atomically). Damage found inside the archive (a CRC
+    error, a cut stream) raises _Damaged; a write the OS refuses (disk full) raises a plain
+    EmbedError, and the zip stays for the next call to unpack without fetching it again."""
     try:
         with zipfile.ZipFile(zip_path) as zf, zf.open(member) as src, atomic_path(final) as tmp:
-            with open(tmp, "wb") as out:
-                shutil.copyfileobj(src, out, 1 << 20)
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
-        raise EmbedError(f"cannot unpack the zip from {url}: {e}") from None
+            try:
+                with open(tmp, "wb") as out:
+                    while block := _read_member(src, zip_path, url):
+                        out.write(block)
+            except OSError as e:  # only writes: _read_member turned read errors into EmbedError
+                raise EmbedError(f"{cannot_write(final, e)}; {zip_path} is kept: make room "
+                                 f"and run the command again to unpack it") from None
+    except (zipfile.BadZipFile, EOFError, zlib.error) as e:
+        raise _Damaged(f"cannot unpack the zip from {url}: {e}") from None
+    except OSError as e:  # opening the zip
+        raise EmbedError(f"cannot read {zip_path}: {e.strerror or e}") from None
+
+
+def _read_member(src, zip_path: Path, url: str) -> bytes:
+    try:
+        return src.read(1 << 20)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as e:
+        raise _Damaged(f"cannot unpack the zip from {url}: {e}") from None
+    except OSError as e:
+        raise EmbedError(f"cannot read {zip_path}: {e.strerror or e}") from None
 
 
 def ensure_text8(data_dir: str | os.PathLike | None = None, url: str | None = None,
@@ -242,15 +277,20 @@ def ensure_text8(data_dir: str | os.PathLike | None = None, url: str | None = No
         download(url, zip_path, expected_size, progress=progress, retries=retries,
                  timeout=timeout)
     try:
-        _unpack(zip_path, _check_zip(zip_path, url), final, url)
-    except EmbedError:
+        member = _check_zip(zip_path, url)
+        if url == TEXT8_URL and member.file_size != TEXT8_BYTES:
+            raise _Damaged(f"the zip from {url} holds {_human(member.file_size)} of text8, "
+                           f"expected {_human(TEXT8_BYTES)}")
+        _unpack(zip_path, member, final, url)
+    except EmbedError as e:
         # A bad archive (even one whose damage only shows while unpacking, e.g. a CRC error)
         # must not stay under its final name: the next call would reuse it instead of fetching.
-        with contextlib.suppress(OSError):
-            zip_path.unlink()
+        # A good one that could not be unpacked (disk full) stays, to be unpacked next time.
+        if isinstance(e, _Damaged):
+            with contextlib.suppress(OSError):
+                zip_path.unlink()
         raise
-    if url == TEXT8_URL and final.stat().st_size != TEXT8_BYTES:
-        size = final.stat().st_size
-        final.unlink()
-        raise EmbedError(f"text8 unpacked to {_human(size)}, expected {_human(TEXT8_BYTES)}")
+    # text8 is complete under its final name: only now is the verified zip no longer needed.
+    with contextlib.suppress(OSError):
+        zip_path.unlink()
     return final

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import click
 
+from embed.cli_options import data_dir_option
+
 
 @click.command()
 @click.argument("name", required=False, default="text8", type=click.Choice(["text8"]))
 @click.option("--url", help="Download from this URL instead of the word2vec text8.zip.")
 @click.option("--expect-bytes", type=click.IntRange(min=1), default=None,
               help="Size the zip at --url must have (text8.zip's own size is always checked).")
-@click.option("--data-dir", type=click.Path(file_okay=False),
-              help="Where data lives (default: $EMBED_DATA_DIR or ./data).")
+@data_dir_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def download(name, url, expect_bytes, data_dir, quiet):
     """Download NAME (text8), verify it and unpack it; nothing happens if it is already there."""

@@ -9,8 +9,13 @@ corpus cache and evaluation files they name must be readable at the same paths o
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 
 from embed.errors import EmbedError
 
@@ -21,6 +26,7 @@ class LocalExecutor:
     Workers are started with ``spawn``: the master may hold threads (numba, tqdm) that a forked
     child would inherit in a broken state. A worker that dies (killed, out of memory, crashed
     kernel) breaks the pool; the trial it ran is recorded as failed and a new pool is started.
+    Workers die with their master, however it ends (see :func:`_die_with_master`).
     """
 
     kind = "local"
@@ -32,7 +38,8 @@ class LocalExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self):
-        return cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_die_with_master, initargs=(os.getpid(),))
 
     @property
     def capacity(self) -> int:
@@ -54,18 +61,54 @@ class LocalExecutor:
         return done
 
     def close(self, cancel: bool = False):
+        pool, self._pool = self._pool, None
+        if pool is None:  # closed already
+            return
         if not cancel:
-            self._pool.shutdown(wait=True)
+            pool.shutdown(wait=True)
             return
         # Interrupted: running trials are abandoned, so stop their processes now rather than
         # let the interpreter wait for them at exit (only the master gets SIGTERM, say).
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
         for p in processes:
             if p.is_alive():
                 p.terminate()
         for p in processes:
             p.join(timeout=5)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_WATCH_INTERVAL_S = 0.5
+
+
+def _die_with_master(master_pid: int) -> None:
+    """Pool worker initializer: end this worker the moment its master ends, however it ends.
+
+    A master killed with SIGKILL cannot stop its workers, and a worker busy with a trial would
+    otherwise train on (holding hundreds of MB) until the trial ends, and an idle one would wait
+    forever on its task queue; the pool's resource tracker lives as long as any of them. On
+    Linux the kernel sends the worker SIGKILL when its parent dies (PR_SET_PDEATHSIG); on every
+    system a daemon thread also checks that the parent is still the master (reparented to init
+    or a subreaper means the master is gone) and exits. Once master and workers are gone, the
+    resource tracker reads end-of-file on its pipe and exits as well.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the thread remains
+            pass
+    if os.getppid() != master_pid:  # the master died before the death signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_master, args=(master_pid,), name="embed-watch-master",
+                     daemon=True).start()
+
+
+def _watch_master(master_pid: int) -> None:
+    while os.getppid() == master_pid:
+        time.sleep(_WATCH_INTERVAL_S)
+    os._exit(1)
 
 
 class DaskExecutor:

@@ -43,9 +43,12 @@ def plot_scores(series: dict[str, list[tuple[int, float | None]]], path: str | o
         else:
             best = np.fmin.accumulate(np.where(ok, y, np.inf))
         best[~np.isfinite(best)] = np.nan
-        top = np.nanmax(y) if maximize else np.nanmin(y)
-        ax.step(x, best, where="post", color=c, lw=2,
-                label=f"{label} (best {top:.4g})" if ok.any() else f"{label} (all failed)")
+        if ok.any():
+            top = y[ok].max() if maximize else y[ok].min()
+            legend = f"{label} (best {top:.4g})"
+        else:  # (no nanmax over nothing but NaN: numpy would warn on the user's terminal)
+            legend = f"{label} (all failed)"
+        ax.step(x, best, where="post", color=c, lw=2, label=legend)
     ax.set_yscale(yscale)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial number")

@@ -14,7 +14,7 @@ import math
 import os
 from pathlib import Path
 
-from embed.atomic import write_text
+from embed.atomic import cannot_write, write_text
 from embed.errors import EmbedError
 
 TRIALS = "trials.jsonl"
@@ -48,26 +48,39 @@ class TrialLog:
                     raise EmbedError(f"{self.path}:{lineno}: not a trial record")
                 records.append(rec)
                 if not complete:  # whole record, only its newline missing
-                    with open(self.path, "ab") as f:
-                        f.write(b"\n")
-                        os.fsync(f.fileno())
+                    try:
+                        with open(self.path, "ab") as f:
+                            f.write(b"\n")
+                            os.fsync(f.fileno())
+                    except OSError as e:
+                        raise cannot_write(self.path, e) from None
                     return records
             if complete:
                 good_end = end
             pos = end
         if good_end < len(data):
-            with open(self.path, "r+b") as f:
-                f.truncate(good_end)
-                os.fsync(f.fileno())
+            try:
+                with open(self.path, "r+b") as f:
+                    f.truncate(good_end)
+                    os.fsync(f.fileno())
+            except OSError as e:
+                raise cannot_write(self.path, e) from None
         return records
 
     def append(self, record: dict) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        """Add one record, on disk before this returns. A write the OS refuses (disk full, read
+        only) is one EmbedError line; the records before it stay readable (a line it cut short
+        is dropped by the next :meth:`read`)."""
         line = json.dumps(_jsonable(record), sort_keys=True) + "\n"
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            raise EmbedError(f"{cannot_write(self.path, e)}; the trials recorded before this "
+                             f"one are kept: make room and resume the search") from None
 
 
 def write_search_info(directory: str | os.PathLike, info: dict) -> None:

@@ -29,6 +29,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from embed.errors import EmbedError
+from embed.w2v.settings import MAX_DIM, MAX_EPOCHS, MAX_NEGATIVE, MAX_WINDOW
 
 try:  # Python >= 3.11; on 3.10 space files must be JSON
     import tomllib
@@ -36,6 +37,11 @@ except ImportError:  # pragma: no cover - depends on the interpreter
     tomllib = None
 
 _KEYS = {"type", "low", "high", "log", "choices"}
+
+# The training settings' own upper bounds (embed.w2v.settings), checked when the space is read:
+# a typo such as negative = 100000000 stops the search before it starts, not in every trial.
+SETTING_MAXIMA = {"negative": MAX_NEGATIVE, "window": MAX_WINDOW, "dim": MAX_DIM,
+                  "epochs": MAX_EPOCHS}
 
 
 @dataclass(frozen=True)
@@ -134,11 +140,20 @@ class Space:
         return {**self.fixed, **{n: settings[n] for n in self.names}}
 
     def validate(self, allowed: set[str] | None = None, source: str = "search space") -> "Space":
+        """Refuse settings the trainer does not know (``allowed``: the names it takes) and values
+        above :data:`SETTING_MAXIMA`, before any trial runs."""
         if allowed is not None:
             unknown = [n for n in sorted(set(self.names) | set(self.fixed)) if n not in allowed]
             if unknown:
                 raise EmbedError(f"{source}: unknown setting {unknown[0]!r} "
                                  f"(known: {', '.join(sorted(allowed))})")
+        values = {n: [v] for n, v in self.fixed.items()}
+        for p in self.params:
+            values[p.name] = list(p.choices) if p.kind == "choice" else [p.high]
+        for name, most in SETTING_MAXIMA.items():
+            for v in values.get(name, ()):
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and v > most:
+                    raise EmbedError(f"{source}: {name} {v} is too large (at most {most:,})")
         return self
 
     def to_dict(self) -> dict:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embed.atomic import cannot_write
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 from embed.modeldir import check_finite
@@ -46,6 +47,27 @@ def corpus_fingerprint(ids: np.ndarray, ends: np.ndarray | None = None) -> int:
     if ends is not None:
         crc = zlib.crc32(np.ascontiguousarray(ends, dtype=np.int64).view(np.uint8), crc)
     return crc
+
+
+def check_out_dir(path) -> None:
+    """Fail before any training if checkpoints could never be written to ``path`` (a file in
+    the way, no permission, a read-only disk): the first one comes only after an epoch."""
+    from pathlib import Path
+
+    path = Path(path)
+    p = path
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir():
+        raise EmbedError(f"cannot write the model to {path}: {p} is a file, not a directory")
+    # where the first file will be created: the directory itself, or the ancestor that will
+    # hold it (left as it is, so a run that fails early leaves no empty model directory)
+    probe = p / f".write-test.{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise cannot_write(path, e) from None
 
 
 def fresh_start(vocab: Vocabulary, settings: TrainSettings) -> Start:

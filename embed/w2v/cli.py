@@ -1,6 +1,7 @@
 """`embed train`: read a corpus, train skip-gram or CBOW, checkpoint, print nearest neighbours."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -118,48 +119,69 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
       embed train --resume runs/cbow --corpus more.txt   # online learning, same vocabulary
       embed train --resume runs/cbow --epochs 2    # two more epochs on a finished model
     """
-    from embed.w2v import pipeline
-    from embed.w2v.train import TrainingInterrupted
-    from embed.w2v.train import train as run_train
-
-    progress = not quiet
     ctx = click.get_current_context()
     given = {name for name in ctx.params
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
     if new_corpus is not None and resume is None:
         raise EmbedError("--corpus adds new text to a model: use it with --resume MODEL_DIR")
-    if resume is not None:
-        fixed = [f"--{name.replace('_', '-')}" for name in FIXED_BY_MODEL if name in given]
-        if fixed:
-            raise EmbedError(f"--resume trains with the model's saved settings; drop "
-                             f"{', '.join(fixed)}")
-        if corpus is not None and new_corpus is not None and corpus != new_corpus:
-            raise EmbedError(f"two corpora given ({corpus} and --corpus {new_corpus}); "
-                             "give the new text once")
-        previous = pipeline.load_for_resume(resume)
-        text = pipeline.resume_corpus(previous, resume, new_corpus or corpus, data_dir=data_dir,
-                                      progress=progress)
-        out_dir = Path(out) if out is not None else Path(resume)
-        _check_model_dir_path(out_dir)
-        kwargs = dict(resume=previous, **({"epochs": epochs} if "epochs" in given else {}))
-        extra = {"corpus": text.source}
-    else:
-        # bad values fail before a corpus is read (or text8 downloaded)
-        settings = TrainSettings(model=model, dim=dim, window=window, negative=negative,
-                                 sample=sample, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
-                                 seed=seed, optimizer=optimizer, kernel=kernel,
-                                 keep_unk=keep_unk, hs=hs, lr_schedule=lr_schedule,
-                                 loss=loss)
-        out_dir = Path(out) if out is not None else Path("runs") / f"{model}-{_corpus_name(corpus)}"
-        _check_model_dir_path(out_dir)
-        text = pipeline.read_corpus(corpus, vocab_size=vocab_size, min_count=min_count,
-                                    data_dir=data_dir, progress=progress, max_words=max_words)
-        kwargs = dict(vocab=text.vocab, settings=settings)
-        extra = {"corpus": text.source, "vocab_size": vocab_size, "min_count": min_count,
-                 **({"max_words": max_words} if max_words else {})}
+    with contextlib.ExitStack() as stack:   # holds a resumed model directory's lock
+        if resume is not None:
+            out_dir, text, kwargs = _resume(stack, ctx.params, given)
+        else:
+            out_dir, text, kwargs = _fresh(ctx.params)
+        _run(text, out_dir, kwargs, threads, quiet)
+
+
+def _fresh(o: dict):
+    """A new model: settings checked before the corpus is read (or text8 downloaded)."""
+    from embed.w2v import pipeline
+    from embed.w2v.checkpoint import check_out_dir
+
+    settings = TrainSettings(**{k: o[k] for k in TrainSettings.names() if k in o})
+    out_dir = (Path(o["out"]) if o["out"] is not None
+               else Path("runs") / f"{o['model']}-{_corpus_name(o['corpus'])}")
+    check_out_dir(out_dir)
+    text = pipeline.read_corpus(o["corpus"], vocab_size=o["vocab_size"],
+                                min_count=o["min_count"], data_dir=o["data_dir"],
+                                progress=not o["quiet"], max_words=o["max_words"])
+    extra = {"corpus": text.source, "vocab_size": o["vocab_size"], "min_count": o["min_count"],
+             **({"max_words": o["max_words"]} if o["max_words"] else {})}
+    return out_dir, text, dict(vocab=text.vocab, settings=settings, extra_settings=extra)
+
+
+def _resume(stack, o: dict, given: set):
+    """A saved model and the text it continues on, its directory locked before it is read."""
+    from embed.lock import writer_lock
+    from embed.w2v import pipeline
+    from embed.w2v.checkpoint import check_out_dir
+
+    fixed = [f"--{name.replace('_', '-')}" for name in FIXED_BY_MODEL if name in given]
+    if fixed:
+        raise EmbedError(f"--resume trains with the model's saved settings; drop "
+                         f"{', '.join(fixed)}")
+    corpus, new_corpus = o["corpus"], o["new_corpus"]
+    if corpus is not None and new_corpus is not None and corpus != new_corpus:
+        raise EmbedError(f"two corpora given ({corpus} and --corpus {new_corpus}); give the "
+                         "new text once")
+    out_dir = Path(o["out"]) if o["out"] is not None else Path(o["resume"])
+    check_out_dir(out_dir)
+    stack.enter_context(writer_lock(out_dir, what="embed train"))
+    previous = pipeline.load_for_resume(o["resume"])
+    text = pipeline.resume_corpus(previous, o["resume"], new_corpus or corpus,
+                                  data_dir=o["data_dir"], progress=not o["quiet"])
+    kwargs = dict(resume=previous, extra_settings={"corpus": text.source})
+    if "epochs" in given:
+        kwargs["epochs"] = o["epochs"]
+    return out_dir, text, kwargs
+
+
+def _run(text, out_dir: Path, kwargs: dict, threads, quiet: bool) -> None:
+    from embed.w2v.train import TrainingInterrupted
+    from embed.w2v.train import train as run_train
+
     try:
-        result = run_train(text.ids, ends=text.ends, threads=threads, progress=progress,
-                           out_dir=out_dir, extra_settings=extra, notify=_warn, **kwargs)
+        result = run_train(text.ids, ends=text.ends, threads=threads, progress=not quiet,
+                           out_dir=out_dir, notify=_warn, **kwargs)
     except TrainingInterrupted as e:
         st = e.model.state or {}
         click.echo(f"interrupted: checkpoint saved in {out_dir} at epoch {st.get('epoch', 0) + 1}"
@@ -175,13 +197,3 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
         click.echo("nearest neighbours:")
         for line in _neighbours(result):
             click.echo(line)
-
-
-def _check_model_dir_path(path: Path) -> None:
-    """Fail before any training if the model directory could never be written: the first
-    checkpoint comes only after an epoch, too late to learn that a file stands in the way."""
-    p = path
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    if not p.is_dir():
-        raise EmbedError(f"cannot write the model to {path}: {p} is a file, not a directory")

@@ -43,7 +43,7 @@ def sg_walk(syn1, ids, ends, keep, table, window, negative, keep_unk, seed, buf,
         cur_nt = nt
         if i + 1 < n:
             nt, state = draw_targets(syn1, table, buf[i + 1], negative, state, pair[1 - cur])
-        m, state = draw_context(buf, i, lo, hi, window, state, ctx[e:])
+        m, state = draw_context(buf, i, lo, hi, window, state, ctx[e:], -1)
         e += m
         if m > 0:
             counts[rows] = m
@@ -75,7 +75,8 @@ def cbow_walk(ids, ends, keep, table, window, negative, keep_unk, seed, group, b
             continue
         nxt = 1 - cur
         state = draw_shared(table, negative, state, negs[nxt])
-        gsz, state = next_group(buf, n, lo, hi, q, window, group, state, gctx, gcnt, gcentres)
+        gsz, state = next_group(buf, n, lo, hi, q, window, group, state, gctx, gcnt, gcentres,
+                                -1)
         for b in range(gsz):
             m = gcnt[b]
             if m == 0:

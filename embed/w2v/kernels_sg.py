@@ -23,6 +23,7 @@ from embed.nn.losses import logistic_loss_scalar
 from embed.w2v.kernel_support import KERNEL_JIT, axpy, axpy4, dot, dot4, prefetch_row
 from embed.w2v.kernels_hs import prefetch_path, tree_of
 from embed.w2v.sampling import draw_context, draw_negative, subsample
+from embed.w2v.window_rows import load_rows, make_ring, store_rows
 
 # Context rows per HogBatch step. Every row of a step pushes the shared output rows from the same
 # stale values, so the positive's row moves by up to m single-pair steps at once; with wide
@@ -115,7 +116,8 @@ def draw_targets(syn1, table, w, negative, state, row):
 
 @njit(**KERNEL_JIT)
 def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, alpha, keep_unk,
-                   seed, loss_every, buf, lo, hi, ctx, targets, neg_codes, g, grad):
+                   seed, loss_every, buf, lo, hi, ctx, targets, neg_codes, g, grad, local, ring,
+                   base):
     """Train skip-gram on one chunk of the id stream: each block of a centre's contexts against
     its Huffman path (``tree``, see ``kernels_hs``; skipped when empty), then against
     [centre, negatives] (``negative`` > 0; ``syn1`` is only read then).
@@ -127,6 +129,8 @@ def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, a
     can be prefetched), ``ns_codes(negative)``, g float32 [2*window, max(1+negative, path
     length)], grad float32 [2*window, dim].
     The loss is measured on every ``loss_every``-th centre word (0: never).
+    ``local``: context rows are read and written in the per-thread ``ring`` / ``base`` float32
+    [cap >= 2*window+2, dim] (``embed.w2v.window_rows``) instead of ``syn0`` directly.
     Returns (words trained after subsampling, loss sum, number of pairs in the loss sum).
     """
     nodes, points, codes, lengths = tree
@@ -135,9 +139,15 @@ def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, a
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     loss = 0.0
     nloss = 0
+    if n == 0:
+        return n, loss, nloss
+    src = ring if local else syn0
+    mask = ring.shape[0] - 1 if local else -1
+    loaded = 0      # positions [stored, loaded) are in the ring (local only)
+    stored = 0
     cur = 0
     nt = 0
-    if n > 0 and negative > 0:
+    if negative > 0:
         nt, state = draw_targets(syn1, table, buf[0], negative, state, targets[0])
     for i in range(n):
         nxt = 1 - cur
@@ -150,22 +160,31 @@ def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, a
                 prefetch_path(tree, buf[i + 1])
             if i + 1 + window < n:
                 prefetch_row(syn0, buf[i + 1 + window])
-        m, state = draw_context(buf, i, lo, hi, window, state, ctx)
+        if local:
+            top = min(n, i + window + 1)
+            load_rows(syn0, ring, base, buf, loaded, top)
+            loaded = max(loaded, top)
+        m, state = draw_context(buf, i, lo, hi, window, state, ctx, mask)
         w = buf[i]
         want = loss_every > 0 and i % loss_every == 0
         for s in range(0, m, MAX_BLOCK):
             mb = min(MAX_BLOCK, m - s)
             block = ctx[s:s + mb]
             if hs:
-                loss += sg_block(syn0, nodes, block, mb, points[w], codes[w], lengths[w], alpha,
+                loss += sg_block(src, nodes, block, mb, points[w], codes[w], lengths[w], alpha,
                                  g, grad, want)
             if negative > 0:
-                loss += sg_block(syn0, syn1, block, mb, targets[cur], neg_codes, nt, alpha, g,
+                loss += sg_block(src, syn1, block, mb, targets[cur], neg_codes, nt, alpha, g,
                                  grad, want)
         if want:
             nloss += m
+        if local and i + 1 - window > stored:   # no later centre reaches these positions
+            store_rows(syn0, ring, base, buf, stored, i + 1 - window)
+            stored = i + 1 - window
         cur = nxt
         nt = nt_next
+    if local:
+        store_rows(syn0, ring, base, buf, stored, loaded)
     return n, loss, nloss
 
 
@@ -182,11 +201,13 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     codes = ns_codes(k)
     g = np.empty((2 * win, max(k + 1, tree[1].shape[1])), np.float32)
     grad = np.empty((2 * win, st.dim), np.float32)
+    local = st.context_rows == "window"
+    ring, base = make_ring(st, 2 * win + 2)
     alpha_t = np.float32
 
     def run(ids, ends, alpha, seed):
         return train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, win, k, alpha_t(alpha),
                               st.keep_unk, seed, loss_every, buf, lo, hi, ctx, targets, codes, g,
-                              grad)
+                              grad, local, ring, base)
 
     return run

@@ -23,6 +23,7 @@ DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}  # word2vec.c's
 # Learning rates that suit each optimizer when no alpha is given (SGD: word2vec.c's).
 OPTIMIZER_ALPHA = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01, "adadelta": 1.0}
 CHUNK_WORDS = 10_000    # corpus words per kernel call (gensim's and word2vec.c's sentence cap)
+CONTEXT_ROWS = ("shared", "window")   # see embed.w2v.window_rows
 CBOW_GROUP = 6          # CBOW centre words (one window span apart) sharing one set of negatives
 # Upper bounds that catch a typo before it allocates gigabytes or runs for days.
 MAX_DIM = 10_000
@@ -56,12 +57,16 @@ class TrainSettings:
     # the chunking of the run: a resumed run keeps its own so its saved position means the same
     chunk_words: int = CHUNK_WORDS
     cbow_group: int = CBOW_GROUP
+    # "window": the batched kernels hold context rows per thread while they are in a window
+    # (fewer writes to shared rows with many threads; embed.w2v.window_rows)
+    context_rows: str = "shared"
 
     def __post_init__(self):
         _choice("model", self.model, MODELS)
         _choice("kernel", self.kernel, KERNELS)
         _choice("lr-schedule", self.lr_schedule, SCHEDULES)
         _choice("loss", self.loss, LOSSES)
+        _choice("context-rows", self.context_rows, CONTEXT_ROWS)
         optimizer = str(self.optimizer).lower()
         _choice("optimizer", optimizer, OPTIMIZER_NAMES)
         for name, low, high in (("dim", 1, MAX_DIM), ("window", 1, MAX_WINDOW),
@@ -94,6 +99,10 @@ class TrainSettings:
                         if f.type == "int"})
         for name, value in fixed.items():
             object.__setattr__(self, name, value)
+        if self.context_rows == "window" and (self.kernel != "batched" or self.layered):
+            raise EmbedError("context-rows window is an option of the batched kernels with "
+                             "plain SGD (kernel batched, optimizer sgd, a linear or constant "
+                             "rate, negative sampling or hierarchical softmax)")
 
     def _check_output_layer(self) -> None:
         """Negative sampling, hierarchical softmax or both (word2vec.c trains both when given
@@ -140,7 +149,7 @@ class TrainSettings:
         if not isinstance(saved, dict):
             raise EmbedError(f"{where}: the saved settings are not a JSON object")
         required = [f.name for f in dataclasses.fields(cls)
-                    if f.name not in ("chunk_words", "cbow_group", "hs")]
+                    if f.name not in ("chunk_words", "cbow_group", "context_rows", "hs")]
         missing = [k for k in required if k not in saved]
         if missing:
             raise EmbedError(f"{where}: the saved settings lack {', '.join(missing)}")

@@ -15,8 +15,9 @@ import numpy as np
 
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
+from embed.lock import writer_lock
 from embed.w2v import sampling
-from embed.w2v.checkpoint import corpus_fingerprint, fresh_start, resume_start
+from embed.w2v.checkpoint import check_out_dir, corpus_fingerprint, fresh_start, resume_start
 from embed.w2v.fused import worker_factory
 from embed.w2v.hogwild import EpochRunner, default_threads
 from embed.w2v.layered import SOFTMAX_MAX_VOCAB, LayeredTrainer
@@ -86,6 +87,15 @@ def train(ids, vocab: Vocabulary | None = None, *, settings: TrainSettings | Non
     check_corpus(ids, model.vocab, st)
     model.settings = _stored_settings(model.settings, st, extra_settings)
     out_dir = Path(out_dir) if out_dir is not None else None
+    if out_dir is None:
+        return _run(model, start, ids, ends, threads, progress, None, callback, notify)
+    check_out_dir(out_dir)
+    with writer_lock(out_dir, what="embed train"):   # one writer per model directory
+        return _run(model, start, ids, ends, threads, progress, out_dir, callback, notify)
+
+
+def _run(model, start, ids, ends, threads, progress, out_dir, callback, notify):
+    st = start.settings
 
     schedule = Schedule(len(ids), st, ends, start.round)
     keep = sampling.keep_probabilities(model.vocab.counts, st.sample, st.keep_unk)

@@ -1,0 +1,1 @@
+"""Subword (fastText) vectors: character n-grams, Facebook's .bin files, vectors for any word."""

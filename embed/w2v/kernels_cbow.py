@@ -30,72 +30,80 @@ _ONE = np.float32(1.0)
 
 
 @njit(**KERNEL_JIT, inline="always")
-def context_mean(syn0, ctx, nc, h):
-    """h float32 [dim] = the mean of the rows ctx[:nc] of syn0 (nc >= 1): CBOW's hidden layer,
-    two rows a pass."""
+def context_means(syn0, ctx, cnt, b0, b1, h, dh):
+    """For members b0 <= b < b1 with cnt[b] > 0: h[b] = the mean of the rows ctx[b, :cnt[b]]
+    of syn0 (CBOW's hidden layer, two rows a pass) and dh[b] = 0 (the gradient to come).
+    Called once per group: per member, the calls' reference counting cost the block 10%."""
     dim = syn0.shape[1]
-    for d in range(dim):
-        h[d] = _ZERO
-    for a in range(0, nc - 1, 2):
-        c0 = ctx[a]
-        c1 = ctx[a + 1]
+    for b in range(b0, b1):
+        nc = cnt[b]
+        if nc == 0:
+            continue
+        inv = _ONE / np.float32(nc)
         for d in range(dim):
-            h[d] += syn0[c0, d] + syn0[c1, d]
-    if nc % 2:
-        c = ctx[nc - 1]
+            h[b, d] = _ZERO
+        for a in range(0, nc - 1, 2):
+            c0 = ctx[b, a]
+            c1 = ctx[b, a + 1]
+            for d in range(dim):
+                h[b, d] += syn0[c0, d] + syn0[c1, d]
+        if nc % 2:
+            c = ctx[b, nc - 1]
+            for d in range(dim):
+                h[b, d] += syn0[c, d]
         for d in range(dim):
-            h[d] += syn0[c, d]
-    inv = _ONE / np.float32(nc)
-    for d in range(dim):
-        h[d] *= inv
+            h[b, d] *= inv
+            dh[b, d] = _ZERO
 
 
 @njit(**KERNEL_JIT, inline="always")
-def add_to_rows(syn0, ctx, nc, dh):
-    """syn0[ctx[a]] += dh for a < nc, two rows a pass: every context row gets the hidden layer's
-    whole gradient (word2vec.c's and gensim's cbow_mean convention)."""
+def add_to_contexts(syn0, ctx, cnt, b0, b1, dh):
+    """syn0[ctx[b, a]] += dh[b] for members b0 <= b < b1 and a < cnt[b], two rows a pass:
+    every context row gets the hidden layer's whole gradient (word2vec.c's and gensim's
+    cbow_mean convention)."""
     dim = syn0.shape[1]
-    for a in range(0, nc - 1, 2):
-        c0 = ctx[a]
-        c1 = ctx[a + 1]
-        if c0 == c1:
+    for b in range(b0, b1):
+        nc = cnt[b]
+        for a in range(0, nc - 1, 2):
+            c0 = ctx[b, a]
+            c1 = ctx[b, a + 1]
+            if c0 == c1:
+                for d in range(dim):
+                    syn0[c0, d] += dh[b, d] + dh[b, d]
+            else:
+                for d in range(dim):
+                    v = dh[b, d]
+                    syn0[c0, d] += v
+                    syn0[c1, d] += v
+        if nc % 2:
+            c = ctx[b, nc - 1]
             for d in range(dim):
-                syn0[c0, d] += dh[d] + dh[d]
-        else:
-            for d in range(dim):
-                v = dh[d]
-                syn0[c0, d] += v
-                syn0[c1, d] += v
-    if nc % 2:
-        c = ctx[nc - 1]
-        for d in range(dim):
-            syn0[c, d] += dh[d]
+                syn0[c, d] += dh[b, d]
 
 
 @njit(**KERNEL_JIT)
-def cbow_hs_step(syn0, tree, ctx, nc, w, alpha, h, row0, g, dh, want_loss):
-    """One CBOW centre ``w`` against its Huffman path (``kernels_hs``); return the summed loss.
+def cbow_hs_step(syn0, tree, ctx, cnt, b, w, alpha, h, dh, rows, g, want_loss):
+    """Member ``b`` of a CBOW group (centre ``w``) against its Huffman path (``kernels_hs``);
+    return the summed loss.
 
-    h = the mean of the context rows ctx[:nc] (h float32 [1, dim] scratch; row0 int32 [1] holds
-    0), scored as ``sg_block`` scores (``score_block``; g float32 [1, >= path length]); with
-    one input row each node's step and h's gradient (dh float32 [1, dim]) take one pass
-    (``cross4``), and dh then goes to every context row.
+    h[b] = the mean of the context rows ctx[b, :cnt[b]] (h, dh float32 [G, dim] scratch) is
+    scored as ``sg_block`` scores (``score_block``, rows int32 [G] = 0, 1, ..., G-1; g float32
+    [1, >= path length]); with one input row each node's step and h's gradient dh[b] take one
+    pass (``cross4``), and dh[b] then goes to every context row.
     """
-    if nc == 0:
+    if cnt[b] == 0:
         return 0.0
     nodes, points, codes, lengths = tree
-    context_mean(syn0, ctx, nc, h[0])
+    context_means(syn0, ctx, cnt, b, b + 1, h, dh)
     path, n = points[w], lengths[w]
-    loss = score_block(h, nodes, row0, 1, path, codes[w], n, alpha, g, want_loss)
-    for d in range(syn0.shape[1]):
-        dh[0, d] = _ZERO
+    loss = score_block(h, nodes, rows[b:], 1, path, codes[w], n, alpha, g, want_loss)
     four = n - n % 4
     for t in range(0, four, 4):       # the nodes of a path are distinct, as cross4 needs
         cross4(nodes, path[t], path[t + 1], path[t + 2], path[t + 3], g[0, t], g[0, t + 1],
-               g[0, t + 2], g[0, t + 3], h, 0, dh, 0)
+               g[0, t + 2], g[0, t + 3], h, b, dh, b)
     for t in range(four, n):
-        cross(nodes, path[t], g[0, t], h, 0, dh, 0)
-    add_to_rows(syn0, ctx, nc, dh[0])
+        cross(nodes, path[t], g[0, t], h, b, dh, b)
+    add_to_contexts(syn0, ctx, cnt, b, b + 1, dh)
     return loss
 
 
@@ -114,13 +122,10 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
     """
     dim = syn0.shape[1]
     loss = 0.0
+    context_means(syn0, ctx, cnt, 0, gsz, h, dh)
     for b in range(gsz):
-        nc = cnt[b]
-        if nc == 0:
+        if cnt[b] == 0:
             continue
-        context_mean(syn0, ctx[b], nc, h[b])
-        for d in range(dim):
-            dh[b, d] = _ZERO
         w = centres[b]
         for t in range(0, k, 2):   # targets in pairs: t, t+1 (t = 0 is the positive)
             r0 = w if t == 0 else negs[t - 1]
@@ -172,8 +177,7 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
             gb = g[b, t]
             for d in range(dim):
                 syn1[r, d] += gb * h[b, d]
-    for b in range(gsz):
-        add_to_rows(syn0, ctx[b], cnt[b], dh[b])
+    add_to_contexts(syn0, ctx, cnt, 0, gsz, dh)
     return loss
 
 
@@ -232,13 +236,13 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
     [n], ctx int32 [group, 2*window], cnt/centres int32 [group], negs int32 [2, negative] (this
     group's negatives and the next group's, drawn one group ahead so their rows can be
     prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative], path_scratch
-    ``cbow_hs_step``'s (h, row0, g, dh).
+    ``cbow_hs_step``'s (h, dh, rows, g).
     ``local``: context rows are read and written in the per-thread ``ring`` / ``base`` float32
     [cap >= group*(2*window+1) + 2*window + 2, dim] (``embed.w2v.window_rows``), not ``syn0``.
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
     hs = tree[3].shape[0] > 0
-    hrow, row0, gpath, dhrow = path_scratch
+    hpath, dhpath, rows, gpath = path_scratch
     state = np.uint64(seed)
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     loss = 0.0
@@ -277,8 +281,8 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
         want = loss_every > 0 and q % loss_every == 0
         if hs:
             for b in range(gsz):
-                loss += cbow_hs_step(src, tree, ctx[b], cnt[b], centres[b], alpha, hrow, row0,
-                                     gpath, dhrow, want)
+                loss += cbow_hs_step(src, tree, ctx, cnt, b, centres[b], alpha, hpath, dhpath,
+                                     rows, gpath, want)
         if negative > 0:
             loss += cbow_block(src, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha,
                                h, dh, g, want)
@@ -310,8 +314,8 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     h = np.empty((G, dim), np.float32)
     dh = np.empty((G, dim), np.float32)
     g = np.empty((G, k + 1), np.float32)
-    path_scratch = (np.empty((1, dim), np.float32), np.zeros(1, np.int32),
-                    np.empty((1, tree[1].shape[1]), np.float32), np.empty((1, dim), np.float32))
+    path_scratch = (np.empty((G, dim), np.float32), np.empty((G, dim), np.float32),
+                    np.arange(G, dtype=np.int32), np.empty((1, tree[1].shape[1]), np.float32))
     local = st.context_rows == "window"
     ring, base = make_ring(st, G * (2 * win + 1) + 2 * win + 2)
 

@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 
 from embed.errors import EmbedError
-from embed.nn.layers import Embedding
 from embed.nn.losses import hierarchical_softmax_loss
-from embed.nn.optimizers import get_optimizer
 from embed.w2v import huffman
 from embed.w2v.kernels_cbow import cbow_hs_step
 from embed.w2v.kernels_sg import sg_block
@@ -17,6 +15,7 @@ from embed.w2v.settings import TrainSettings
 from embed.w2v.train import TrainingInterrupted, train
 
 from w2v_corpus import ANIMALS, topic_corpus, topic_margin
+from w2v_layered import layered_sgd_step
 
 V, DIM, LR = 30, 8, 0.05
 SMALL = dict(dim=16, window=3, sample=0, epochs=2, threads=1, seed=3, hs=True)
@@ -32,21 +31,12 @@ def tables(seed=0):
 
 def layered_step(W_in, nodes, in_ids, centres, tree, reduce_counts=None):
     """Embedding -> (mean for CBOW) -> hierarchical_softmax_loss -> SGD on sparse rows."""
-    emb = Embedding(V, DIM)
-    emb.W = W_in
-    h = emb.forward(in_ids)
-    if reduce_counts is not None:
-        offsets = np.concatenate(([0], np.cumsum(reduce_counts)[:-1]))
-        h = (np.add.reduceat(h, offsets, axis=0) / reduce_counts[:, None]).astype(np.float32)
     lengths = tree[huffman.LENGTHS][centres]
     mask = np.arange(tree[huffman.POINTS].shape[1])[None, :] < lengths[:, None]
-    loss, dh, gnodes = hierarchical_softmax_loss(h, nodes, tree[huffman.POINTS][centres],
-                                                 tree[huffman.CODES][centres], mask)
-    if reduce_counts is not None:  # word2vec: each context row gets the whole gradient of h
-        dh = np.repeat(dh, reduce_counts, axis=0)
-    emb.backward(dh)
-    get_optimizer("sgd", lr=LR).step([W_in, nodes], [emb.grad, gnodes])
-    return loss
+    return layered_sgd_step(
+        W_in, nodes, in_ids, lambda h: hierarchical_softmax_loss(
+            h, nodes, tree[huffman.POINTS][centres], tree[huffman.CODES][centres], mask),
+        LR, reduce_counts)
 
 
 def test_skipgram_block_against_the_centres_path_equals_layered_sgd():

@@ -17,6 +17,7 @@ COMMANDS = {
     "download": ("embed.data.download_cli", "download", "Download text8 (resumable, verified)."),
     "vocab": ("embed.data.cli", "vocab", "Count a corpus and write its vocabulary."),
     "batches": ("embed.data.cli", "batches", "Print decoded skip-gram or CBOW teaching batches."),
+    "phrases": ("embed.phrases.cli", "phrases", "Join frequent word pairs (new_york) in a corpus."),
     "train": ("embed.w2v.cli", "train", "Train skip-gram or CBOW word vectors."),
     "similar": ("embed.vectors_cli", "similar", "Nearest words to one or more words."),
     "analogy": ("embed.vectors_cli", "analogy", "A is to B as C is to ?"),

@@ -37,18 +37,24 @@ def test_one_long_line_is_read_in_pieces(tmp_path):
     assert [w for c in chunks for w in c] == words
 
 
-def test_raw_text_is_normalised_like_text8(tmp_path):
+def test_raw_text_under_each_rule(tmp_path):
     f = tmp_path / "raw.txt"
     f.write_text("Hello, World!\nIt's 2024 -- naïve\tCAFÉ_au-lait.\r\nend", encoding="utf-8")
-    assert list(iter_tokens(f)) == ["hello", "world", "it", "s", "na", "ve", "caf", "au",
+    assert list(iter_tokens(f, tokens="text8")) == ["hello", "world", "it", "s", "na", "ve",
+                                                    "caf", "au", "lait", "end"]
+    assert list(iter_tokens(f)) == ["hello", "world", "it's", "2024", "naïve", "café", "au",
                                     "lait", "end"]
+    assert list(iter_tokens(f, tokens="split")) == ["Hello,", "World!", "It's", "2024", "--",
+                                                    "naïve", "CAFÉ_au-lait.", "end"]
     assert normalize("Don't STOP!") == "don t stop"
+    assert normalize("Don't STOP!", tokens="words") == "don't stop"
 
 
 def test_utf8_character_cut_by_chunk_boundary_is_not_binary(tmp_path):
     f = tmp_path / "u.txt"
     f.write_text("ab\u00e9cd " * 10, encoding="utf-8")
-    assert list(iter_tokens(f, chunk_bytes=3))[:2] == ["ab", "cd"]
+    assert list(iter_tokens(f, chunk_bytes=3, tokens="text8"))[:2] == ["ab", "cd"]
+    assert list(iter_tokens(f, chunk_bytes=3)) == ["ab\u00e9cd"] * 10
 
 
 def test_gzip_bz2_and_directory(tmp_path):
@@ -87,7 +93,7 @@ def test_binary_empty_missing_and_zip_are_clear_errors(tmp_path):
     (tmp_path / "empty").write_bytes(b"")
     with pytest.raises(EmbedError, match="no words"):
         list(iter_tokens(tmp_path / "empty"))
-    (tmp_path / "punct").write_text("... 123 !!!")
+    (tmp_path / "punct").write_text("... -- !!!")
     with pytest.raises(EmbedError, match="no words"):
         list(iter_tokens(tmp_path / "punct"))
     with pytest.raises(EmbedError, match="not found"):
@@ -109,3 +115,26 @@ def test_progress_reports_every_input_byte(tmp_path):
     seen = []
     list(token_chunks(f, chunk_bytes=100, progress=seen.append))
     assert sum(seen) == f.stat().st_size
+
+
+def test_issue13_item14_empty_corpus_path_is_an_error_not_the_current_directory(tmp_path,
+                                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here.txt").write_text("words in the current directory")
+    with pytest.raises(EmbedError, match="corpus path is empty"):
+        list(iter_tokens(""))
+
+
+def test_issue13_item9_own_cache_files_are_never_read_as_corpus(tmp_path):
+    from embed.data.encode import encode_corpus
+
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text("alpha beta")
+    (d / "b.txt").write_text("gamma")
+    encode_corpus(d / "a.txt", progress=False)  # leaves a.txt.<key>.ids.npy etc. inside d
+    assert len(list(d.glob("a.txt.*"))) == 4
+    (d / "notes.txt.0123456789ab-0123456789ab.json.bak").write_text("mine, not a cache")
+    assert list(iter_tokens(d)) == ["alpha", "beta", "gamma", "mine", "not", "a", "cache"]
+    c = encode_corpus(d, progress=False)
+    assert c.vocab.total == 7

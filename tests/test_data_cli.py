@@ -58,15 +58,85 @@ def test_batches_bad_setting_is_one_line(corpus, capsys):
 
 
 def test_vocab_summary_and_output_file(corpus, tmp_path, capsys):
-    code, out, err = run(capsys, "vocab", str(corpus), "--size", "4", "-o",
+    code, out, err = run(capsys, "vocab", str(corpus), "--vocab-size", "4", "-o",
                          str(tmp_path / "v.tsv"), "-q")
     assert code == 0, err
-    assert "tokens:      16" in out
+    assert "tokens:      16 (rule: words)" in out
+    assert "sentences:   1 (line ends; longest 16 tokens)" in out
     assert "vocabulary:  4 entries (UNK + 3 words)" in out
     assert "UNK share:   81.25% (13 tokens)" in out
     assert "top words:   a 1, abuse 1, against 1" in out
     v = Vocabulary.load(tmp_path / "v.tsv")
-    assert v.words == ["UNK", "a", "abuse", "against"] and v.total == 16
+    assert v.words == ["UNK", "a", "abuse", "against"] and v.total == 16 and v.tokens == "words"
+
+
+def test_vocab_tokens_and_sentences_options(tmp_path, capsys):
+    f = tmp_path / "m.txt"
+    f.write_text("Café CAFÉ naïve\nМосква москва\n\nx\n", encoding="utf-8")
+    code, out, err = run(capsys, "vocab", str(f), "-q", "--top", "3")
+    assert code == 0, err
+    assert "sentences:   3 (line ends; longest 3 tokens)" in out
+    assert "top words:   café 2, москва 2, naïve 1" in out
+    code, out, err = run(capsys, "vocab", str(f), "-q", "--tokens", "text8", "--sentences",
+                         "chunks", "--top", "2")
+    assert code == 0, err
+    assert "tokens:      5 (rule: text8)" in out and "top words:   caf 2, na 1" in out
+    assert "sentences:   none" in out
+    code, out, err = run(capsys, "vocab", str(f), "-q", "--tokens", "split", "--top", "1")
+    assert "top words:   CAFÉ 1" in out
+
+
+def test_size_is_not_an_alias_on_vocab_and_batches(corpus, capsys):
+    # --size means the vector size to word2vec.c users (train takes it so): here it is a
+    # usage error that points at --vocab-size
+    for command in ("vocab", "batches"):
+        code, _, err = run(capsys, command, str(corpus), "--size", "4", "-q")
+        assert code == 2 and "--vocab-size" in err and len(err.strip().splitlines()) == 1
+
+
+def test_every_option_has_help(capsys):
+    from embed.data.cli import batches, vocab
+
+    for command in (vocab, batches):
+        assert command.help
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{command.name} {param.opts}"
+
+
+def test_issue13_item14_vocab_with_an_empty_corpus_argument(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.txt").write_text("some words")
+    code, _, err = run(capsys, "vocab", "", "-q")
+    assert code == 1 and err.strip() == "error: corpus path is empty"
+
+
+def test_issue13_item2_vocab_of_a_corpus_with_a_huge_word_ends(tmp_path):
+    import subprocess
+    import sys
+
+    f = tmp_path / "big.txt"
+    f.write_bytes(b"one two " + b"w" * 3_000_000 + b" two")
+    proc = subprocess.run([sys.executable, "-m", "embed", "vocab", str(f), "-q"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "cut tokens:  1 longer than 100 bytes were cut to 100" in proc.stdout
+    assert "tokens:      4 (rule: words)" in proc.stdout
+
+
+def test_issue13_item5_batches_on_a_cache_with_ids_outside_the_vocabulary(corpus, capsys):
+    import numpy as np
+
+    code, first, _ = run(capsys, "batches", str(corpus), "--model", "cbow", "-q")
+    assert code == 0
+    (ids_path,) = corpus.parent.glob("opening.txt.*.ids.npy")
+    bad = np.load(ids_path)
+    bad[3] = 10_000  # the vocabulary has 17 entries
+    np.save(ids_path.with_suffix(".tmp.npy"), bad)
+    ids_path.with_suffix(".tmp.npy").replace(ids_path)
+    code, again, err = run(capsys, "batches", str(corpus), "--model", "cbow", "-q")
+    assert code == 0, err
+    assert again == first  # the damaged cache was rebuilt
 
 
 def test_vocab_errors(tmp_path, capsys):
@@ -108,7 +178,7 @@ def test_download_from_local_server_then_no_second_download(tmp_path, capsys):
         assert code == 0 and len(hits) == 1
         # the default corpus is that downloaded text8
         code, out, err = run(capsys, "vocab", "--data-dir", str(data), "-q")
-        assert code == 0 and "tokens:      16" in out
+        assert code == 0 and "tokens:      16 (rule: words)" in out
 
         code, out, err = run(capsys, "download", "--url", url[:-4] + ".missing", "--data-dir",
                              str(tmp_path / "other"), "-q")

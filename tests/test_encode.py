@@ -6,10 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-from embed.data import encode
-from embed.data.corpus import iter_tokens
-from embed.data.encode import load_corpus
+from embed.data import cache, encode
+from embed.data.encode import encode_corpus, load_corpus
 from embed.data.vocab import UNK, Vocabulary, rank_words
+from embed.data.wordtable import WordTable
 from embed.errors import EmbedError
 
 
@@ -78,7 +78,7 @@ def test_damaged_cache_is_rebuilt(tmp_path):
     f, words = corpus(tmp_path)
     v1, ids1 = load_corpus(f, vocab_size=30, progress=False)
     ids1 = np.array(ids1)  # a copy: the mapped file is about to be replaced
-    ids_path, vocab_path = encode.cache_paths(f, 30, 1)
+    ids_path = cache.cache_files(f, cache.settings_key("words", 30, 1, None)).ids
     np.save(tmp_path / "bad.npy", np.arange(3, dtype=np.int64))
     os.replace(tmp_path / "bad.npy", ids_path)
     v2, ids2 = load_corpus(f, vocab_size=30, progress=False)
@@ -105,8 +105,12 @@ def test_given_vocabulary_encodes_new_text(tmp_path):
     assert ids.tolist() == [1, 2, 0, 0, 1, 0]
     v, ids = load_corpus(f, vocab=vocab, progress=False)  # cached, same answer
     assert v is vocab and ids.tolist() == [1, 2, 0, 0, 1, 0]
-    f.write_text("cat dog naive")  # only a-z spellings can match: "naïve" never does
+    f.write_text("cat dog naive")  # only the vocabulary's own spellings match
     assert load_corpus(f, vocab=vocab, progress=False)[1].tolist() == [2, 4, 0]
+    f.write_text("cat Dog naïve")  # the words rule lowers Dog; "a b" can never be one token
+    assert load_corpus(f, vocab=vocab, progress=False)[1].tolist() == [2, 4, 6]
+    with pytest.raises(EmbedError, match="made with tokens=words, not tokens=split"):
+        load_corpus(f, vocab=vocab, tokens="split", progress=False)
 
 
 def test_gz_directory_and_stdin_sources(tmp_path, monkeypatch):
@@ -123,12 +127,12 @@ def test_gz_directory_and_stdin_sources(tmp_path, monkeypatch):
 
 def test_progress_bar_and_many_small_blocks_give_same_result(tmp_path, monkeypatch):
     f, words = corpus(tmp_path, n=20000)
-    v, ids = encode.count_and_encode(f, vocab_size=100, progress=True)
-    real = encode.word_blocks
-    monkeypatch.setattr(encode, "word_blocks",
-                        lambda src, progress=None: real(src, chunk_bytes=5, progress=progress))
-    v2, ids2 = encode.count_and_encode(f, vocab_size=100, progress=False)
-    assert v2 == v and np.array_equal(ids2, ids)
+    v, ids, ends, _ = encode.count_and_encode(f, vocab_size=100, progress=True)
+    from embed.data.corpus import CorpusReader
+
+    monkeypatch.setattr(encode, "CorpusReader", lambda src, tokens: CorpusReader(src, tokens, 5))
+    v2, ids2, ends2, _ = encode.count_and_encode(f, vocab_size=100, progress=False)
+    assert v2 == v and np.array_equal(ids2, ids) and np.array_equal(ends2, ends)
     assert v == Vocabulary.from_tokens(words, size=100)
 
 
@@ -136,7 +140,7 @@ def test_word_table_grows_and_keeps_ids():
     rng = np.random.default_rng(1)
     words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(1, 30)))
              for _ in range(3000)]
-    table = encode.WordTable(capacity=4)  # forces many rehashes and arena growth
+    table = WordTable(capacity=4)  # forces many rehashes and arena growth
     ids = table.ids(" ".join(words).encode())
     uniq = list(dict.fromkeys(words))
     assert table.words() == uniq
@@ -188,3 +192,56 @@ def test_interrupted_cache_write_leaves_no_cache_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     vocab, ids = load_corpus(f, vocab_size=30, progress=False)  # vocab file alone is not trusted
     np.testing.assert_array_equal(ids, vocab.encode(words))
+
+
+def test_issue13_item2_a_huge_word_cannot_make_the_word_table_loop():
+    # 3 MB in one word: the arena must grow to fit it (it once stopped growing and reported
+    # "full" forever); the corpus reader cuts such words anyway, this is the table alone.
+    table = WordTable(capacity=4)
+    huge = b"q" * 3_000_000
+    ids = table.ids(b"a " + huge + b" a b")
+    assert ids.tolist() == [0, 1, 0, 2] and table.words([1])[0].encode() == huge
+
+
+def test_issue13_item2_a_huge_word_in_a_corpus_is_cut_and_counted(tmp_path):
+    f = tmp_path / "c.txt"
+    f.write_bytes(b"one " + b"x" * 2_500_000 + b" two one")
+    c = encode_corpus(f, progress=False)
+    assert c.vocab.words == [UNK, "one", "two", "x" * 100] and c.cut_tokens == 1
+    assert encode_corpus(f, progress=False).cut_tokens == 1  # from the cache, too
+
+
+def test_vocabulary_records_its_rule_and_old_files_load_as_text8(tmp_path):
+    f = tmp_path / "c.txt"
+    f.write_text("Ünïcode Ünïcode text")
+    for rule, first in [("words", "ünïcode"), ("text8", "code"), ("split", "Ünïcode")]:
+        c = encode_corpus(f, tokens=rule, progress=False)
+        assert c.tokens == c.vocab.tokens == rule and c.vocab.words[1] == first
+        c.vocab.save(tmp_path / "v.tsv")
+        assert (tmp_path / "v.tsv").read_text().splitlines()[0] == f"# tokens={rule}"
+        assert Vocabulary.load(tmp_path / "v.tsv") == c.vocab
+    (tmp_path / "old.tsv").write_text("UNK\t0\nthe\t5\n")
+    assert Vocabulary.load(tmp_path / "old.tsv").tokens == "text8"
+    (tmp_path / "future.tsv").write_text("# tokens=bpe other=1\nUNK\t0\n")
+    with pytest.raises(EmbedError, match="unknown tokens rule 'bpe'"):
+        Vocabulary.load(tmp_path / "future.tsv")
+
+
+def test_split_rule_keeps_a_literal_UNK_token_out_of_the_vocabulary(tmp_path):
+    f = tmp_path / "c.txt"
+    f.write_text("UNK a UNK b a")
+    c = encode_corpus(f, tokens="split", progress=False)
+    assert c.vocab.words == [UNK, "a", "b"] and c.vocab.counts.tolist() == [2, 2, 1]
+    assert c.ids.tolist() == [0, 1, 0, 2, 1]
+
+
+def test_max_words_keeps_a_prefix_with_the_whole_corpus_vocabulary(tmp_path):
+    f = tmp_path / "c.txt"
+    f.write_text("a b c\nd e f\n" * 1000)
+    whole = encode_corpus(f, progress=False)
+    c = encode_corpus(f, max_words=4, progress=False)
+    assert c.vocab == whole.vocab and c.ids.tolist() == whole.ids[:4].tolist()
+    assert c.ends.tolist() == [3, 4] and c.fingerprint == whole.fingerprint
+    assert encode_corpus(f, max_words=10**9, progress=False).ends.tolist() == whole.ends.tolist()
+    with pytest.raises(EmbedError, match="max_words"):
+        encode_corpus(f, max_words=0, progress=False)

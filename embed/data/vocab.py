@@ -1,8 +1,13 @@
 """Vocabulary: id 0 is UNK, then the most frequent words.
 
 UNK's count is the number of corpus tokens that fall outside the vocabulary, so the counts of all
-entries add up to the corpus length. Ties in frequency are broken by the word itself (byte order),
-so the same corpus always gives the same ids.
+entries add up to the corpus length. Ties in frequency are broken by the word itself (code point
+order), so the same corpus always gives the same ids.
+
+A vocabulary knows the tokenisation rule that made its words (``tokens``: ``words``, ``text8``
+or ``split``, see :mod:`embed.data.tokens`), so a query word can be spelled the same way. The
+file form is ``word<TAB>count`` lines in id order, after one header line ``# tokens=RULE``; a
+file without the header (written before rules existed) was made by the ``text8`` rule.
 """
 from __future__ import annotations
 
@@ -18,12 +23,17 @@ from embed.errors import EmbedError
 
 UNK = "UNK"
 UNK_ID = 0
+RULES = ("words", "text8", "split")  # embed.data.tokens.RULES, without importing numba here
+LEGACY_RULE = "text8"
 
 
 class Vocabulary:
     """Words and their corpus counts, indexed by id. ``words[0]`` is always ``UNK``."""
 
-    def __init__(self, words: list[str], counts: Iterable[int]):
+    def __init__(self, words: list[str], counts: Iterable[int], tokens: str = "words"):
+        if tokens not in RULES:
+            raise EmbedError(f"unknown tokens rule {tokens!r}: choose one of {', '.join(RULES)}")
+        self.tokens = tokens
         counts = np.asarray(list(counts) if not isinstance(counts, np.ndarray) else counts,
                             dtype=np.int64)
         if not words or words[0] != UNK:
@@ -38,7 +48,7 @@ class Vocabulary:
 
     @classmethod
     def from_counts(cls, counts: Mapping[str, int], size: int = 50_000,
-                    min_count: int = 1) -> "Vocabulary":
+                    min_count: int = 1, tokens: str = "words") -> "Vocabulary":
         """Keep the ``size - 1`` most frequent words with at least ``min_count`` occurrences."""
         if size < 2:
             raise EmbedError(f"vocabulary size must be at least 2 (UNK and one word), got {size}")
@@ -46,14 +56,15 @@ class Vocabulary:
             raise EmbedError(f"min_count must be at least 1, got {min_count}")
         words = [w for w in counts if w != UNK]
         vocab, _ = rank_words(words, np.array([counts[w] for w in words], dtype=np.int64),
-                              size, min_count)
+                              size, min_count, tokens=tokens)
         vocab.counts[0] += counts.get(UNK, 0)  # a literal "UNK" token is out of vocabulary too
         return vocab
 
     @classmethod
-    def from_tokens(cls, tokens: Iterable[str], size: int = 50_000,
-                    min_count: int = 1) -> "Vocabulary":
-        return cls.from_counts(Counter(tokens), size=size, min_count=min_count)
+    def from_tokens(cls, tokens: Iterable[str], size: int = 50_000, min_count: int = 1,
+                    rule: str = "words") -> "Vocabulary":
+        """The vocabulary of already split ``tokens``; ``rule`` records how they were made."""
+        return cls.from_counts(Counter(tokens), size=size, min_count=min_count, tokens=rule)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -63,10 +74,11 @@ class Vocabulary:
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, Vocabulary) and self.words == other.words
-                and np.array_equal(self.counts, other.counts))
+                and self.tokens == other.tokens and np.array_equal(self.counts, other.counts))
 
     def __repr__(self) -> str:
-        return f"Vocabulary({len(self)} words, {int(self.counts.sum())} tokens)"
+        return (f"Vocabulary({len(self)} words, {int(self.counts.sum())} tokens, "
+                f"tokens={self.tokens!r})")
 
     def id(self, word: str) -> int:
         return self.index.get(word, UNK_ID)
@@ -83,9 +95,11 @@ class Vocabulary:
         return int(self.counts.sum())
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write ``word<TAB>count`` lines, id order, atomically."""
+        """Write the ``# tokens=RULE`` header and ``word<TAB>count`` lines, id order,
+        atomically."""
         with atomic_path(path) as tmp:
             with open(tmp, "w", encoding="utf-8") as f:
+                f.write(f"# tokens={self.tokens}\n")
                 for w, c in zip(self.words, self.counts):
                     f.write(f"{w}\t{int(c)}\n")
 
@@ -95,11 +109,15 @@ class Vocabulary:
         if not path.is_file():
             raise EmbedError(f"vocabulary file not found: {path}")
         words, counts = [], []
+        rule = LEGACY_RULE
         try:
             with open(path, encoding="utf-8") as f:
                 for lineno, line in enumerate(f, 1):
                     line = line.rstrip("\n")
                     if not line:
+                        continue
+                    if lineno == 1 and line.startswith("#") and "\t" not in line:
+                        rule = _header_rule(path, line)
                         continue
                     word, sep, count = line.rpartition("\t")
                     if not sep or not count.isdigit():
@@ -110,11 +128,21 @@ class Vocabulary:
             raise EmbedError(f"{path}: not a UTF-8 vocabulary file") from None
         if not words:
             raise EmbedError(f"{path}: empty vocabulary file")
-        return cls(words, counts)
+        return cls(words, counts, tokens=rule)
 
 
-def rank_words(words, counts: np.ndarray, size: int,
-               min_count: int) -> tuple[Vocabulary, np.ndarray]:
+def _header_rule(path, line: str) -> str:
+    """The rule named by a ``# key=value ...`` header; keys other than tokens are skipped."""
+    fields = dict(f.partition("=")[::2] for f in line[1:].split())
+    rule = fields.get("tokens", LEGACY_RULE)
+    if rule not in RULES:
+        raise EmbedError(f"{path}:1: unknown tokens rule {rule!r} (this embed knows "
+                         f"{', '.join(RULES)})")
+    return rule
+
+
+def rank_words(words, counts: np.ndarray, size: int, min_count: int,
+               tokens: str = "words") -> tuple[Vocabulary, np.ndarray]:
     """The vocabulary of the ``size - 1`` most frequent words with at least ``min_count``
     occurrences, and the provisional ids of its words after UNK, without touching most words.
 
@@ -143,5 +171,5 @@ def rank_words(words, counts: np.ndarray, size: int,
     kept_counts = counts[keep][order]
     unk = int(counts.sum()) - int(kept_counts.sum())
     vocab = Vocabulary([UNK] + [kept_words[i] for i in order.tolist()],
-                       np.concatenate([[unk], kept_counts]).astype(np.int64))
+                       np.concatenate([[unk], kept_counts]).astype(np.int64), tokens=tokens)
     return vocab, keep[order]

@@ -11,9 +11,9 @@ first, then the negatives (``negative`` > 0), as word2vec.c does with ``-hs 1 -n
 (which sums a context row's two gradients into one step where ours takes two steps):
 
 - skip-gram (``kernels_sg``): as in word2vec.c each context row predicts the centre word, so
-  every context of a centre meets the same path, and each block of context rows is one
-  ``sg_block`` step (HogBatch) against the path's node rows: the negative-sampling block with
-  the path in place of [positive, negatives].
+  every context of a centre meets the same path, and each block of (at most ``HS_BLOCK``)
+  context rows is one ``sg_block`` step (HogBatch) against the path's node rows: the
+  negative-sampling block with the path in place of [positive, negatives].
 - CBOW (``kernels_cbow.cbow_hs_step``): h, the mean of a centre's context rows, against its
   path: the block's scores with h as the one input row, then the updates of the nodes and of h
   in one pass (with one input row no other row reads a node's old value); h's gradient goes to

@@ -19,7 +19,7 @@ from embed.errors import EmbedError
 from embed.nn.errors import NNError
 from embed.w2v import huffman
 from embed.w2v.kernels_hs import cbow_group
-from embed.w2v.kernels_sg import MAX_BLOCK
+from embed.w2v.kernels_sg import HS_BLOCK, MAX_BLOCK
 from embed.w2v.settings import TrainSettings
 
 LAYERED_ROWS = 512      # examples per optimizer step
@@ -32,10 +32,12 @@ HYPER_BETA = 1e-3 / LAYERED_ROWS ** 2
 
 class Head(NamedTuple):
     """One output layer of the layered path: its table, its loss(h, targets, mask) -> (loss,
-    dh, table gradient), and whether the fused CBOW kernel steps it one centre at a time."""
+    dh, table gradient), and how the fused kernels step it: skip-gram contexts per block
+    (``sg_block``), and whether CBOW steps it one centre at a time."""
 
     table: np.ndarray
     loss: Callable
+    sg_block: int
     per_centre: bool
 
 
@@ -55,9 +57,10 @@ class LayeredTrainer:
         self.out = model.output
         self.tree = model.arrays if st.hs else None
         # the output layers, stepped one after the other in the fused kernels' order
-        self.heads = ([Head(model.arrays[huffman.NODES], self._hs_loss, True)] if st.hs else [])
+        self.heads = ([Head(model.arrays[huffman.NODES], self._hs_loss, HS_BLOCK, True)]
+                      if st.hs else [])
         if self.out is not None:
-            self.heads.append(Head(self.out, self._loss, False))
+            self.heads.append(Head(self.out, self._loss, MAX_BLOCK, False))
         self.opt = get_optimizer(st.optimizer, lr=lr)
         self.hyper = (Hypergradient(lr, beta=hyper_beta, lr_min=st.min_alpha)
                       if st.lr_schedule == "hypergradient" else None)
@@ -181,16 +184,17 @@ class LayeredTrainer:
         pairs = int(counts.sum())
         targets = np.repeat(rows_targets, counts, axis=0)
         masks = np.repeat(mask, counts, axis=0)
-        if self.block_steps:   # the fused kernel's blocks: each centre's contexts, <= MAX_BLOCK
+        if self.block_steps:   # the fused kernel's blocks: each centre's contexts, per head
             starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-            cuts = [(s + a, s + min(a + MAX_BLOCK, m)) for s, m in zip(starts.tolist(),
-                                                                     counts.tolist())
-                    for a in range(0, m, MAX_BLOCK)]
+            steps = [(s + a, s + min(a + head.sg_block, m), [head])
+                     for s, m in zip(starts.tolist(), counts.tolist()) for head in self.heads
+                     for a in range(0, m, head.sg_block)]
         else:
-            cuts = [(s, min(pairs, s + LAYERED_ROWS)) for s in range(0, pairs, LAYERED_ROWS)]
+            steps = [(s, min(pairs, s + LAYERED_ROWS), None)
+                     for s in range(0, pairs, LAYERED_ROWS)]
         total = 0.0
-        for s, e in cuts:
-            total += self._step(self.ctx[s:e], targets[s:e], masks[s:e])
+        for s, e, heads in steps:
+            total += self._step(self.ctx[s:e], targets[s:e], masks[s:e], heads=heads)
         return total, pairs
 
     def _cbow(self, rows):

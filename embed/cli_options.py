@@ -11,6 +11,22 @@ CORPUS_HELP = ("text8 (the default; downloaded on first use), a file, a director
                "stdin.")
 
 
+def tokens_option(f):
+    from embed.data.vocab import RULES
+
+    return click.option("--tokens", type=click.Choice(RULES), default="words", show_default=True,
+                        help="How text becomes words: words (Unicode letters and digits, "
+                             "lowercased), text8 (a-z only, as text8 was made) or split "
+                             "(whitespace-separated, as they are).")(f)
+
+
+def sentences_option(f):
+    return click.option("--sentences", type=click.Choice(["lines", "chunks"]), default="lines",
+                        show_default=True,
+                        help="lines: a line end ends a sentence (long lines cut every 10,000 "
+                             "words, as gensim's LineSentence); chunks: ignore line ends.")(f)
+
+
 def data_dir_option(f):
     return click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                         help="Where text8 and the encoded-corpus caches live "
@@ -18,8 +34,7 @@ def data_dir_option(f):
 
 
 def quiet_option(f):
-    return click.option("-q", "--quiet", is_flag=True,
-                        help="No progress bar (and no neighbours after training).")(f)
+    return click.option("-q", "--quiet", is_flag=True, help="No progress bar.")(f)
 
 
 def vocab_size_option(f):

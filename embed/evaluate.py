@@ -115,7 +115,7 @@ def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None =
 
     Each question is answered by 3CosAdd over the first `restrict_vocab` words; a question with
     a word outside them is skipped. Returns ``{"accuracy", "correct", "total", "sections":
-    [{"name", "correct", "total", "accuracy"}], "oov" (percent of questions skipped),
+    [{"name", "correct", "total", "accuracy"}], "oov" (the share of questions skipped, 0..1),
     "questions" (all questions read)}``; an accuracy is 0.0 when nothing was answered.
     """
     path = datapath(ANALOGIES) if path is None else Path(path)
@@ -161,7 +161,7 @@ def evaluate_analogies(kv: KeyedVectors, path=None, restrict_vocab: int | None =
         "correct": correct,
         "total": total,
         "sections": sections,
-        "oov": 100.0 * oov / len(questions),
+        "oov": oov / len(questions),
         "questions": len(questions),
         "file": str(path),
     }
@@ -193,7 +193,7 @@ def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300
     else on whitespace; ``#`` lines and malformed lines are skipped.
 
     Returns ``{"spearman", "pearson", "oov", "pairs", "oov_pairs", "file"}``: `oov` is the
-    percentage (0-100, as gensim reports it) of pairs with a word outside the first
+    share (0..1; gensim reports it in percent) of pairs with a word outside the first
     `restrict_vocab` words, which are left out; `pairs` is the number of pairs scored.
     """
     path = datapath(PAIRS[0]) if path is None else Path(path)
@@ -222,7 +222,7 @@ def evaluate_pairs(kv: KeyedVectors, path=None, restrict_vocab: int | None = 300
     return {
         "spearman": float(spearman),
         "pearson": float(pearson),
-        "oov": 100.0 * oov / (len(gold) + oov),
+        "oov": oov / (len(gold) + oov),
         "pairs": len(gold),
         "oov_pairs": oov,
         "file": str(path),

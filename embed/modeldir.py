@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,7 +257,9 @@ def read_history(path: Path) -> np.ndarray | None:
     if not path.is_file():
         return None
     try:
-        rows = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
+        with warnings.catch_warnings():   # a header only (no loss measured yet) is no error
+            warnings.simplefilter("ignore", UserWarning)
+            rows = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
     except (ValueError, UnicodeDecodeError) as e:
         raise EmbedError(f"{path}: damaged loss history ({e})") from None
     if rows.size and rows.shape[1] != 2:

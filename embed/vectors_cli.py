@@ -156,13 +156,13 @@ def evaluate(model, analogies, pairs, restrict_vocab, case_sensitive, no_analogi
             click.echo(f"  {s['name']:<{width}}  {100 * s['accuracy']:5.1f}%  "
                        f"{s['correct']:>5}/{s['total']:<5}")
         click.echo(f"  {'total':<{width}}  {100 * r['accuracy']:5.1f}%  "
-                   f"{r['correct']:>5}/{r['total']:<5}  ({r['oov']:.1f}% of "
+                   f"{r['correct']:>5}/{r['total']:<5}  ({100 * r['oov']:.1f}% of "
                    f"{r['questions']} questions skipped: unknown words)")
     click.echo("word pairs:")
     for p in result["pairs"]:
         click.echo(f"  {Path(p['file']).name:<18} spearman {p['spearman']:.4f}  "
                    f"pearson {p['pearson']:.4f}  pairs {p['pairs']}  "
-                   f"out of vocabulary {p['oov']:.1f}%")
+                   f"out of vocabulary {100 * p['oov']:.1f}%")
 
 
 @click.command()

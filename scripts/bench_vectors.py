@@ -153,7 +153,7 @@ def main() -> None:
             o = evaluate_pairs(kv, datapath(name))
             p, sp, oov = g.evaluate_word_pairs(str(datapath(name)))
             print(f"{name}: ours spearman {o['spearman']:.4f} pearson {o['pearson']:.4f} "
-                  f"oov {o['oov']:.1f}%; gensim spearman {sp[0]:.4f} pearson {p[0]:.4f} "
+                  f"oov {100 * o['oov']:.1f}%; gensim spearman {sp[0]:.4f} pearson {p[0]:.4f} "
                   f"oov {oov:.1f}%")
 
 

@@ -169,9 +169,12 @@ def test_offline_is_one_clear_error(tmp_path):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(EmbedError, match="cannot reach"):
+    with pytest.raises(EmbedError, match="cannot reach") as e:
         ensure_text8(tmp_path, url=f"http://127.0.0.1:{port}/text8.zip", progress=False)
     assert not (tmp_path / "text8").exists() and not (tmp_path / "text8.zip").exists()
+    # the three ways forward (issue 10)
+    assert "embed train FILE" in str(e.value) and "--url URL" in str(e.value)
+    assert f"put text8 in {tmp_path}/" in str(e.value) and "\n" not in str(e.value)
 
 
 def test_low_level_download_checks_final_size(server, tmp_path):

@@ -15,7 +15,7 @@ def _clusters(seed=0, per=8, dim=20):
     return vectors.astype(np.float32), labels
 
 
-@pytest.mark.parametrize("method", ["tsne", "pca"])
+@pytest.mark.parametrize("method", [pytest.param("tsne", marks=pytest.mark.slow), "pca"])
 def test_projection_keeps_clusters_together(method):
     vectors, labels = _clusters()
     xy = project_2d(vectors, method, seed=0)

@@ -96,6 +96,11 @@ def test_tune_end_to_end_then_resume(corpus, tmp_path, capsys):
     assert params["dim"] == best["dim"] and params["model"] == best["model"]
     assert params["alpha"] == pytest.approx(best["alpha"], rel=1e-5)
     assert (out / "scores.png").stat().st_size > 1000
+    # trials train on the corpus's sentences (line ends) as `embed train` would
+    import numpy as np
+
+    ends = np.load(out / "corpus.ends.npy")
+    assert ends[-1] == len(np.load(out / "corpus.ids.npy")) and params["sentences"] == "lines"
 
     # the same -o again without --resume is refused; --resume runs only the missing trial
     code, _, err = tune([*base, "--trials", 3], capsys)

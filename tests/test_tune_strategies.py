@@ -39,6 +39,7 @@ def test_branin_has_its_known_minimum():
     assert Branin()({"x1": -np.pi, "x2": 12.275}) == pytest.approx(-0.397887, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_bayes_and_evolution_beat_random_on_a_quadratic():
     seeds = range(3)
     random = np.median([best_of("random", s) for s in seeds])

@@ -5,27 +5,12 @@ import click
 
 from embed.atomic import cannot_write
 from embed.cli_options import (CORPUS_HELP, data_dir_option, min_count_option, quiet_option,
-                               vocab_size_option)
+                               sentences_option, tokens_option, vocab_size_option)
 from embed.data.tokens import MAX_TOKEN_BYTES
-from embed.data.vocab import RULES
 from embed.data.wordtable import MAX_SENTENCE
 
 # No `--size` alias for --vocab-size here: word2vec.c users mean the vector size by `--size`
 # (train takes it so), and one name meaning two things is what these options are unifying.
-
-
-def tokens_option(f):
-    return click.option("--tokens", type=click.Choice(RULES), default="words", show_default=True,
-                        help="How text becomes words: words (Unicode letters and digits, "
-                             "lowercased), text8 (a-z only, as text8 was made) or split "
-                             "(whitespace-separated, as they are).")(f)
-
-
-def sentences_option(f):
-    return click.option("--sentences", type=click.Choice(["lines", "chunks"]), default="lines",
-                        show_default=True,
-                        help=f"lines: a line end ends a sentence (long lines cut every "
-                             f"{MAX_SENTENCE:,} words); chunks: ignore line ends.")(f)
 
 
 # (help= rather than a docstring: a docstring built with + is no docstring, and click then

@@ -35,6 +35,10 @@ def _human(n: int) -> str:
     return f"{n:,} bytes"
 
 
+class Unreachable(EmbedError):
+    """The download server could not be reached (no network, a firewall, a dead mirror)."""
+
+
 def _open(url: str, start: int, timeout: float):
     """Open ``url`` asking for bytes from ``start`` on; map network failures to EmbedError."""
     headers = {"User-Agent": "embed-downloader/0.1", "Accept-Encoding": "identity"}
@@ -51,11 +55,11 @@ def _open(url: str, start: int, timeout: float):
         raise EmbedError(f"download failed: HTTP {e.code} {e.reason} from {url}") from None
     except urllib.error.URLError as e:
         reason = getattr(e.reason, "strerror", None) or e.reason
-        raise EmbedError(f"cannot reach {url}: {reason} (offline?)") from None
+        raise Unreachable(f"cannot reach {url}: {reason} (offline?)") from None
     except (socket.timeout, TimeoutError):
-        raise EmbedError(f"cannot reach {url}: timed out after {timeout:g} s") from None
+        raise Unreachable(f"cannot reach {url}: timed out after {timeout:g} s") from None
     except (http.client.HTTPException, OSError) as e:
-        raise EmbedError(f"cannot reach {url}: {e}") from None
+        raise Unreachable(f"cannot reach {url}: {e}") from None
     except ValueError as e:  # malformed URL
         raise EmbedError(f"bad download URL {url!r}: {e}") from None
 
@@ -274,8 +278,13 @@ def ensure_text8(data_dir: str | os.PathLike | None = None, url: str | None = No
             and zip_path.stat().st_size != expected_size:
         zip_path.unlink()  # a zip of the wrong size from an earlier source
     if not zip_path.is_file():
-        download(url, zip_path, expected_size, progress=progress, retries=retries,
-                 timeout=timeout)
+        try:
+            download(url, zip_path, expected_size, progress=progress, retries=retries,
+                     timeout=timeout)
+        except Unreachable as e:
+            raise EmbedError(f"{e}; to go on: train on your own text (embed train FILE), "
+                             f"download from a mirror (--url URL), or put text8 in {root}/"
+                             ) from None
     try:
         member = _check_zip(zip_path, url)
         if url == TEXT8_URL and member.file_size != TEXT8_BYTES:

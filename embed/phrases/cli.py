@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import click
 
-from embed.cli_options import data_dir_option, quiet_option
-from embed.data.cli import tokens_option
+from embed.cli_options import data_dir_option, quiet_option, tokens_option
 
 
 @click.command()

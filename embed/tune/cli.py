@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import click
 
-from embed.cli_options import data_dir_option, min_count_option, vocab_size_option
+from embed.cli_options import (data_dir_option, min_count_option, sentences_option,
+                               tokens_option, vocab_size_option)
 from embed.tune.objective import OBJECTIVES
 from embed.tune.strategies import STRATEGIES
 
@@ -40,6 +41,8 @@ from embed.tune.strategies import STRATEGIES
               help="Train every trial on this many words from the start of the corpus only.")
 @vocab_size_option
 @min_count_option
+@tokens_option
+@sentences_option
 @click.option("--seed", type=int, default=1, help="Seeds the strategy and every trial's training.")
 @click.option("--grid-points", type=click.IntRange(min=1), default=None,
               help="Grid: values per range [default: the finest grid that fits --trials].")
@@ -52,8 +55,8 @@ from embed.tune.strategies import STRATEGIES
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for trials.jsonl, search.json, scores.png.")
 def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epochs, objective,
-         analogies, pairs, max_words, vocab_size, min_count, seed, grid_points, population,
-         patience, resume, data_dir, out_dir):
+         analogies, pairs, max_words, vocab_size, min_count, tokens, sentences, seed, grid_points,
+         population, patience, resume, data_dir, out_dir):
     """Search word2vec training settings on CORPUS.
 
     A master proposes settings; workers (a local process pool, or a Dask cluster with
@@ -68,7 +71,8 @@ def tune(corpus, strategy, space_file, trials, workers, scheduler, threads, epoc
         corpus, out_dir, strategy=strategy, space=space_file, trials=trials, workers=workers,
         scheduler=scheduler, threads=threads, epochs=epochs, objective=objective,
         analogies=analogies, pairs=pairs, max_words=max_words, vocab_size=vocab_size,
-        min_count=min_count, seed=seed, grid_points=grid_points, population=population,
+        min_count=min_count, tokens=tokens, sentences=sentences, seed=seed,
+        grid_points=grid_points, population=population,
         patience=patience, resume=resume, data_dir=data_dir)
     result = search.run(echo=lambda line: click.echo(line, err=True))
     click.echo("\n" + result.report())

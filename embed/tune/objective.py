@@ -41,13 +41,21 @@ def train_options() -> set[str]:
     return (set(TrainSettings.names()) - {"chunk_words", "cbow_group"}) | {"threads"}
 
 
+def _cut_ends(ends, n: int):
+    """The sentence ends within the first ``n`` words (the last one ``n``)."""
+    if ends is None or (len(ends) and ends[-1] == n):
+        return ends
+    return np.append(ends[ends < n], np.int64(n))
+
+
 @dataclass(frozen=True)
 class TrainObjective:
     """Train on the cached corpus with a trial's settings and score the vectors.
 
     ids_path: int32 .npy id stream (memory-mapped by each trial); vocab_path: its vocab.tsv;
     objective: one of OBJECTIVES; analogies / pairs: evaluation files (None: gensim's copies);
-    max_words: train on this prefix of the corpus only (None: all of it).
+    max_words: train on this prefix of the corpus only (None: all of it); ends_path: int64 .npy
+    sentence ends of the id stream (None: 10,000-word chunks).
     """
 
     ids_path: str
@@ -56,6 +64,7 @@ class TrainObjective:
     analogies: str | None = None
     pairs: str | None = None
     max_words: int | None = None
+    ends_path: str | None = None
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -70,23 +79,30 @@ class TrainObjective:
             ids = np.load(self.ids_path, mmap_mode="r")
         except (OSError, ValueError) as e:
             raise EmbedError(f"cannot read the encoded corpus {self.ids_path} ({e})") from None
+        ends = None
+        if self.ends_path:
+            try:
+                ends = np.load(self.ends_path, allow_pickle=False)
+            except (OSError, ValueError) as e:
+                raise EmbedError(f"cannot read the sentence ends {self.ends_path} ({e})") from None
         if self.max_words:
             ids = ids[: self.max_words]
-        return vocab, ids
+        return vocab, ids, _cut_ends(ends, len(ids))
 
     def __call__(self, settings: dict) -> dict:
         from embed.w2v.train import train
 
-        vocab, ids = self.load()
+        vocab, ids, ends = self.load()
         settings = dict(settings)
         if self.objective == "heldout-loss":
             split = int(len(ids) * (1.0 - HOLDOUT))
             if split < 2 * EVAL_WINDOW + 1 or len(ids) - split < 2 * EVAL_WINDOW + 1:
                 raise EmbedError(f"corpus too short to hold out {HOLDOUT:.0%} of it")
-            model = train(ids[:split], vocab, progress=False, **settings)
+            model = train(ids[:split], vocab, ends=_cut_ends(ends, split), progress=False,
+                          **settings)
             loss = heldout_loss(model, ids[split:])
             return {"score": -loss, "heldout_loss": loss}
-        model = train(ids, vocab, progress=False, **settings)
+        model = train(ids, vocab, ends=ends, progress=False, **settings)
         return self.evaluate(model.wv)
 
     def evaluate(self, kv) -> dict:

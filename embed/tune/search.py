@@ -68,6 +68,8 @@ class TuneSearch:
     max_words: int | None = None
     vocab_size: int = 50_000
     min_count: int = 1
+    tokens: str = "words"
+    sentences: str = "lines"
     seed: int = 1
     grid_points: int | None = None
     population: int | None = None
@@ -138,11 +140,12 @@ class TuneSearch:
             "strategy": self.strategy, "space": space.to_dict(), "fixed": dict(fixed),
             "objective": self.objective, "analogies": self.analogies, "pairs": self.pairs,
             "max_words": self.max_words, "vocab_size": self.vocab_size,
-            "min_count": self.min_count, "seed": self.seed,
+            "min_count": self.min_count, "seed": self.seed, "tokens": self.tokens,
+            "sentences": self.sentences,
         }
 
     def _run_locked(self, out: Path, space: Space, fixed: dict, executor, say) -> "SearchResult":
-        from embed.data.encode import load_corpus
+        from embed.data.encode import encode_corpus
         from embed.tune.objective import train_options
         from embed.tune.results import TrialLog, read_search_info, write_search_info
         from embed.tune.runner import run_search
@@ -162,19 +165,29 @@ class TuneSearch:
                              f"search, or choose another -o")
 
         say(f"encoding {self.corpus} (once, shared by every trial) ...")
-        vocab, ids = load_corpus(self.corpus, vocab_size=self.vocab_size,
-                                 min_count=self.min_count, data_dir=self.data_dir,
-                                 progress=self.progress)
+        got = encode_corpus(self.corpus, vocab_size=self.vocab_size, min_count=self.min_count,
+                            tokens=self.tokens, sentences=self.sentences,
+                            data_dir=self.data_dir, progress=self.progress)
+        vocab, ids = got.vocab, got.ids
         vocab_path = out / "vocab.tsv"
         if resumed and vocab_path.is_file():
             _check_same_corpus(vocab_path, vocab, self.corpus)
         ids_path = share_ids(ids, out)
+        ends_path = None
+        if got.ends is not None:   # the trials' windows stop at the same sentence ends
+            import numpy as np
+
+            from embed.atomic import save_npy
+
+            ends_path = out / "corpus.ends.npy"
+            save_npy(ends_path, np.asarray(got.ends, dtype=np.int64))
         vocab.save(vocab_path)
         max_words = self.max_words if self.max_words and self.max_words < len(ids) else None
         objective_fn = TrainObjective(
             str(ids_path.resolve()), str(vocab_path.resolve()), self.objective,
             self.analogies and str(Path(self.analogies).resolve()),
-            self.pairs and str(Path(self.pairs).resolve()), max_words)
+            self.pairs and str(Path(self.pairs).resolve()), max_words,
+            ends_path and str(ends_path.resolve()))
         threads = self.threads
         if threads is None:
             threads = 1 if self.scheduler else max(1, (os.cpu_count() or 1) // executor.capacity)
@@ -262,9 +275,9 @@ class SearchResult:
 
     def train_command(self) -> str | None:
         best = self.best
-        return best and train_command(self.search.corpus, best["settings"],
-                                      self.search.vocab_size, self.search.min_count,
-                                      self.search.max_words)
+        s = self.search
+        return best and train_command(s.corpus, best["settings"], s.vocab_size, s.min_count,
+                                      s.max_words, s.tokens, s.sentences)
 
     def plot(self) -> Path:
         from embed.tune.plots import plot_scores
@@ -293,7 +306,8 @@ class SearchResult:
 
 
 def train_command(corpus: str, settings: dict, vocab_size: int, min_count: int,
-                  max_words: int | None = None) -> str:
+                  max_words: int | None = None, tokens: str = "words",
+                  sentences: str = "lines") -> str:
     """The best settings as a ready `embed train` command line: the same text the trials
     trained on (``--max-words`` when they saw a prefix only)."""
     args = ["embed", "train", corpus]
@@ -312,6 +326,10 @@ def train_command(corpus: str, settings: dict, vocab_size: int, min_count: int,
         args += ["--min-count", str(min_count)]
     if max_words:
         args += ["--max-words", str(max_words)]
+    if tokens != "words":
+        args += ["--tokens", tokens]
+    if sentences != "lines":
+        args += ["--sentences", sentences]
     args += ["-o", "model"]
     return " ".join(shlex.quote(a) for a in args)
 

@@ -159,8 +159,9 @@ class KeyedVectors:
         for variant in (word.lower(), word.upper(), word.capitalize()):
             if variant != word and variant in self.index and variant not in close:
                 close.append(variant)
-        close += [w for w in difflib.get_close_matches(word, self.words, n=5, cutoff=0.75)
-                  if w not in close]
+        spelled = self.normalize(word) if self.normalize is not None else word
+        close += [w for w in difflib.get_close_matches(spelled or word, self.words, n=5,
+                                                       cutoff=0.75) if w not in close]
         if close:
             msg += "; close words: " + ", ".join(close[:5])
         return msg
@@ -353,7 +354,10 @@ class KeyedVectors:
         start = 0 if keep_unk or files.vocab.words[0] != UNK else 1
         words, vectors = files.vocab.words[start:], np.asarray(files.vectors[start:])
         refuse_non_finite_rows(Path(path) / modeldir.VECTORS, vectors, words, offset=start)
-        return cls(words, vectors, counts=files.vocab.counts[start:])
+        from embed.w2v.model import query_normalizer
+
+        return cls(words, vectors, counts=files.vocab.counts[start:],
+                   normalize=query_normalizer(files.settings, files.vocab))
 
     def to_gensim(self):
         """A real `gensim.models.KeyedVectors` with the same words and vectors (a copy)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from embed.cli_options import (CORPUS_HELP, data_dir_option, min_count_option, quiet_option,
-                               vocab_size_option)
+                               sentences_option, tokens_option, vocab_size_option)
 from embed.errors import EmbedError
 from embed.w2v.settings import KERNELS, LOSSES, MODELS, OPTIMIZER_NAMES, SCHEDULES, TrainSettings
 
@@ -16,7 +16,7 @@ from embed.w2v.settings import KERNELS, LOSSES, MODELS, OPTIMIZER_NAMES, SCHEDUL
 # finished model it starts a new schedule of that many epochs.
 FIXED_BY_MODEL = tuple(n for n in TrainSettings.names() if n not in ("epochs", "chunk_words",
                                                                      "cbow_group")) + (
-    "vocab_size", "min_count", "max_words")
+    "vocab_size", "min_count", "max_words", "tokens", "sentences", "phrases")
 
 # Vocabulary ranks whose nearest neighbours are shown at the end: frequent, past the stop words.
 SHOWCASE_RANKS = (100, 200, 400, 800, 1600)
@@ -49,7 +49,23 @@ def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
-@click.command("train")
+TRAIN_HELP = """Train skip-gram or CBOW word vectors on CORPUS.
+
+CORPUS: """ + CORPUS_HELP + """
+
+\b
+Examples:
+  embed train                                  # skip-gram on text8 -> runs/skipgram-text8
+  embed train my.txt --model cbow --epochs 10 -o runs/cbow
+  embed train my.txt --size 300 --iter 10 --phrases 2   # word2vec.c's names; phrases first
+  embed train my.txt --hs --negative 0         # hierarchical softmax instead of negatives
+  embed train --resume runs/cbow               # continue after Ctrl-C
+  embed train --resume runs/cbow --corpus more.txt   # online learning, same vocabulary
+  embed train --resume runs/cbow --epochs 2    # two more epochs on a finished model
+"""
+
+
+@click.command("train", help=TRAIN_HELP)
 @click.argument("corpus", required=False)
 @click.option("--model", type=click.Choice(MODELS), default="skipgram", show_default=True,
               help="skipgram predicts the context from each word; cbow the word from its "
@@ -76,6 +92,11 @@ def _warn(message: str) -> None:
 @min_count_option
 @click.option("--max-words", type=click.IntRange(min=1), default=None,
               help="Train on the first N words of the corpus only.")
+@tokens_option
+@sentences_option
+@click.option("--phrases", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Join frequent collocations (new york -> new_york) in this many passes "
+                   "first, as `embed phrases` does with its defaults (cached).")
 @click.option("--threads", "--workers", "threads", type=click.IntRange(min=1), default=None,
               help="Worker threads [all cores] (--workers is gensim's name).")
 @click.option("--seed", type=int, default=1, show_default=True,
@@ -104,21 +125,8 @@ def _warn(message: str) -> None:
               help="With --resume: keep training the model's vocabulary on this new text.")
 @quiet_option
 def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha, lr_schedule,
-          vocab_size, min_count, max_words, threads, seed, optimizer, kernel, loss, keep_unk, hs,
-          data_dir, out, resume, new_corpus, quiet):
-    """Train skip-gram or CBOW word vectors on CORPUS.
-
-    CORPUS: """ + CORPUS_HELP + """
-
-    \b
-    Examples:
-      embed train                                  # skip-gram on text8 -> runs/skipgram-text8
-      embed train my.txt --model cbow --epochs 10 -o runs/cbow
-      embed train my.txt --hs --negative 0         # hierarchical softmax instead of negatives
-      embed train --resume runs/cbow               # continue after Ctrl-C
-      embed train --resume runs/cbow --corpus more.txt   # online learning, same vocabulary
-      embed train --resume runs/cbow --epochs 2    # two more epochs on a finished model
-    """
+          vocab_size, min_count, max_words, tokens, sentences, phrases, threads, seed, optimizer,
+          kernel, loss, keep_unk, hs, data_dir, out, resume, new_corpus, quiet):
     ctx = click.get_current_context()
     given = {name for name in ctx.params
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
@@ -142,10 +150,12 @@ def _fresh(o: dict):
                else Path("runs") / f"{o['model']}-{_corpus_name(o['corpus'])}")
     check_out_dir(out_dir)
     text = pipeline.read_corpus(o["corpus"], vocab_size=o["vocab_size"],
-                                min_count=o["min_count"], data_dir=o["data_dir"],
-                                progress=not o["quiet"], max_words=o["max_words"])
+                                min_count=o["min_count"], tokens=o["tokens"],
+                                sentences=o["sentences"], phrases=o["phrases"],
+                                data_dir=o["data_dir"], progress=not o["quiet"],
+                                max_words=o["max_words"])
     extra = {"corpus": text.source, "vocab_size": o["vocab_size"], "min_count": o["min_count"],
-             **({"max_words": o["max_words"]} if o["max_words"] else {})}
+             **text.reading, **({"max_words": o["max_words"]} if o["max_words"] else {})}
     return out_dir, text, dict(vocab=text.vocab, settings=settings, extra_settings=extra)
 
 

@@ -96,7 +96,8 @@ class Word2VecModel:
 
             start = 0 if self.keep_unk else 1
             self._wv = KeyedVectors(self.vocab.words[start:], np.asarray(self.vectors[start:]),
-                                    counts=self.vocab.counts[start:])
+                                    counts=self.vocab.counts[start:],
+                                    normalize=query_normalizer(self.settings, self.vocab))
         return self._wv
 
     def most_similar(self, word, topn: int = 10):
@@ -124,6 +125,14 @@ class Word2VecModel:
             vectors=self.vectors, vocab=self.vocab, settings=self.settings, output=self.output,
             history=self.history, extra=extra))
         self._wv = None
+
+
+def query_normalizer(settings: dict, vocab: Vocabulary):
+    """How a query word is spelled the way the corpus was read (``King`` finds ``king``): the
+    rule that tokenised the corpus (before any phrases were joined), else the vocabulary's."""
+    from embed.data.tokens import normalizer
+
+    return normalizer(settings.get("tokens") or vocab.tokens)
 
 
 def load_model(path: str | os.PathLike, mmap: bool = False,

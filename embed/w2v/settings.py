@@ -69,16 +69,18 @@ class TrainSettings:
         _choice("context-rows", self.context_rows, CONTEXT_ROWS)
         optimizer = str(self.optimizer).lower()
         _choice("optimizer", optimizer, OPTIMIZER_NAMES)
-        for name, low, high in (("dim", 1, MAX_DIM), ("window", 1, MAX_WINDOW),
-                                ("epochs", 1, MAX_EPOCHS), ("negative", 0, MAX_NEGATIVE),
-                                ("seed", 0, MAX_SEED), ("chunk_words", 1, None),
-                                ("cbow_group", 1, 64)):
-            _integer(name, getattr(self, name), low, high)
         for name in ("keep_unk", "hs"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise EmbedError(f"{_flag(name)} must be true or false, got "
                                  f"{getattr(self, name)!r}")
         self._check_output_layer()
+        no_negatives = 0 if self.hs or self.loss == "softmax" else 1
+        for name, low, high in (("dim", 1, MAX_DIM), ("window", 1, MAX_WINDOW),
+                                ("epochs", 1, MAX_EPOCHS),
+                                ("negative", no_negatives, MAX_NEGATIVE),
+                                ("seed", 0, MAX_SEED), ("chunk_words", 1, None),
+                                ("cbow_group", 1, 64)):
+            _integer(name, getattr(self, name), low, high)
         for name in ("alpha", "min_alpha", "sample"):
             value = getattr(self, name)
             if value is not None and not _is_number(value):
@@ -109,7 +111,8 @@ class TrainSettings:
         both); the full-softmax cross-check alone."""
         if self.loss == "softmax" and self.hs:
             raise EmbedError("--hs and --loss softmax are two output layers; choose one")
-        if self.loss == "negative" and self.negative == 0 and not self.hs:
+        if self.loss == "negative" and _is_number(self.negative) and self.negative == 0 \
+                and not self.hs:
             raise EmbedError("--negative 0 leaves no output layer: add --hs (hierarchical "
                              "softmax) or give --negative 1 or more")
         if self.hs and self.kernel != "batched":

@@ -7,11 +7,13 @@ epochs, Spearman on wordsim353 and simlex999 and accuracy on questions-words, al
 gensim's own evaluation functions on gensim KeyedVectors (ours exported into one). Both tools
 get the same vocabulary (ours: UNK + the 49,999 most frequent words; gensim: those 49,999 words
 with the same counts, OOV tokens dropped by both), dim 100, window 5, negative 5, sample 1e-3,
-the same thread count and the same sentences (10,000-word chunks).
+the same thread count and the same sentences (10,000-word chunks). ``--hs``: hierarchical
+softmax instead of negative sampling in both (gensim hs=1, negative=0; ours --hs --negative 0).
 
     .venv/bin/python scripts/bench_gensim.py                       # text8 in the data dir
     .venv/bin/python scripts/bench_gensim.py --corpus bench.txt --only speed --runs 5
     .venv/bin/python scripts/bench_gensim.py --corpus bench.txt --only quality --models cbow
+    .venv/bin/python scripts/bench_gensim.py --corpus bench.txt --hs
 
 The offline bench corpus (5.4 M words, text8 format): ../shared/bench/make-corpus.sh bench.txt
 """
@@ -44,11 +46,12 @@ def load(corpus: str, vocab_size: int):
 
 
 def gensim_model(vocab, sentences, model: str, epochs: int, alpha: float, threads: int,
-                 seed: int = 1):
+                 seed: int = 1, hs: bool = False):
     from gensim.models import Word2Vec
 
     m = Word2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"],
-                 negative=SETTINGS["negative"], sample=SETTINGS["sample"], hs=0,
+                 negative=0 if hs else SETTINGS["negative"], sample=SETTINGS["sample"],
+                 hs=int(hs),
                  sg=1 if model == "skipgram" else 0, alpha=alpha, min_alpha=alpha * 1e-4,
                  min_count=1, workers=threads, seed=seed, epochs=epochs)
     m.build_vocab_from_freq({w: int(c) for w, c in zip(vocab.words[1:], vocab.counts[1:])},
@@ -59,12 +62,12 @@ def gensim_model(vocab, sentences, model: str, epochs: int, alpha: float, thread
 
 
 def our_model(vocab, ids, model: str, epochs: int, alpha: float, threads: int, kernel: str,
-              seed: int = 1):
+              seed: int = 1, hs: bool = False):
     from embed.w2v.settings import TrainSettings
     from embed.w2v.train import train
 
     settings = TrainSettings(model=model, epochs=epochs, alpha=alpha, seed=seed, kernel=kernel,
-                             **SETTINGS)
+                             **{**SETTINGS, **({"hs": True, "negative": 0} if hs else {})})
     t, c = time.perf_counter(), time.process_time()
     m = train(ids, vocab, settings=settings, threads=threads)
     dt = (time.perf_counter() - t, time.process_time() - c)
@@ -95,6 +98,8 @@ def main(argv=None):
     ap.add_argument("--models", default="skipgram,cbow")
     ap.add_argument("--kernel", default="batched", choices=["batched", "classic"])
     ap.add_argument("--seed", type=int, default=1, help="seed for both tools' quality runs")
+    ap.add_argument("--hs", action="store_true",
+                    help="hierarchical softmax, no negatives (gensim hs=1, negative=0)")
     args = ap.parse_args(argv)
     logging.getLogger("gensim").setLevel(logging.WARNING)
     models = [m for m in args.models.split(",") if m]
@@ -103,20 +108,23 @@ def main(argv=None):
     vocab, ids, sentences = load(args.corpus, args.vocab_size)
     print(f"corpus {args.corpus}: {len(ids):,} words, vocabulary {len(vocab):,} entries "
           f"(ours incl. UNK; gensim {len(vocab) - 1:,}), threads {args.threads}, "
-          f"kernel {args.kernel}", flush=True)
+          f"kernel {args.kernel}, output layer "
+          f"{'hierarchical softmax' if args.hs else 'negative sampling'}", flush=True)
     # warm the numba cache / compile outside the timings
     for m in models:
-        our_model(vocab, ids[:50_000], m, 1, None, args.threads, args.kernel)
+        our_model(vocab, ids[:50_000], m, 1, None, args.threads, args.kernel, hs=args.hs)
 
     speed, cpu = {}, {}
     if args.only != "quality":
         for m in models:
             ours, theirs, ours_cpu, theirs_cpu = [], [], [], []
             for r in range(args.runs):
-                _, (t, c) = our_model(vocab, ids, m, 1, 0.025, args.threads, args.kernel)
+                _, (t, c) = our_model(vocab, ids, m, 1, 0.025, args.threads, args.kernel,
+                                      hs=args.hs)
                 ours.append(len(ids) / t)
                 ours_cpu.append(len(ids) / c)
-                _, (t, c) = gensim_model(vocab, sentences, m, 1, 0.025, args.threads)
+                _, (t, c) = gensim_model(vocab, sentences, m, 1, 0.025, args.threads,
+                                         hs=args.hs)
                 theirs.append(len(ids) / t)
                 theirs_cpu.append(len(ids) / c)
                 print(f"  {m} run {r + 1}: ours {ours[-1]:,.0f} w/s, gensim {theirs[-1]:,.0f} w/s"
@@ -129,16 +137,16 @@ def main(argv=None):
     if args.only != "speed":
         for m in models:
             gkv, gt = gensim_model(vocab, sentences, m, args.epochs, 0.025, args.threads,
-                                   seed=args.seed)
+                                   seed=args.seed, hs=args.hs)
             g = scores(gkv)
             okv, ot = our_model(vocab, ids, m, args.epochs, 0.025, args.threads, args.kernel,
-                                seed=args.seed)
+                                seed=args.seed, hs=args.hs)
             quality[(m, "same alpha 0.025")] = (scores(okv), g)
             print(f"  {m} {args.epochs} epochs: ours {ot[0]:.0f} s, gensim {gt[0]:.0f} s",
                   flush=True)
             if m == "cbow":  # our default (word2vec.c's 0.05) against gensim's (0.025)
                 okv, _ = our_model(vocab, ids, m, args.epochs, None, args.threads, args.kernel,
-                                   seed=args.seed)
+                                   seed=args.seed, hs=args.hs)
                 quality[(m, "defaults: ours 0.05, gensim 0.025")] = (scores(okv), g)
 
     print()

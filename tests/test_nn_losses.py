@@ -156,3 +156,36 @@ def test_negative_sampling_mask_drops_targets():
     np.testing.assert_allclose(dh, np.vstack([dh0, dh1]))
     dense = g.to_dense(W.shape)
     np.testing.assert_allclose(dense, g0.to_dense(W.shape) + g1.to_dense(W.shape))
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_hierarchical_softmax_loss_value_and_gradients_with_short_paths_masked(reduction):
+    """One logistic decision per node on the path, label 1 - code; entries past a path's
+    end (mask 0) add nothing: the value by hand and every gradient by finite differences."""
+    rng = _rng(4)
+    h = rng.standard_normal((3, 4))
+    W = rng.standard_normal((5, 4))
+    points = np.array([[4, 2, 0], [4, 2, 1], [4, 3, 0]])     # the root (4) on every path
+    codes = np.array([[0, 1, 1], [0, 1, 0], [1, 0, 0]])
+    mask = np.array([[1, 1, 1], [1, 1, 0], [1, 1, 0]])       # two paths of length 2, padded
+    loss, dh, gW = losses.hierarchical_softmax_loss(h, W, points, codes, mask, reduction)
+    expect = 0.0
+    for i in range(3):
+        for j in range(int(mask[i].sum())):
+            sign = 1 - 2 * codes[i, j]                      # label 1 - code, as word2vec
+            expect -= np.log(1 / (1 + np.exp(-sign * (h[i] @ W[points[i, j]]))))
+    expect /= 3 if reduction == "mean" else 1
+    assert loss == pytest.approx(expect)
+    np.testing.assert_array_equal(gW.rows, points.ravel())
+
+    def f():
+        return losses.hierarchical_softmax_loss(h, W, points, codes, mask, reduction)[0]
+
+    assert relative_error(dh, numerical_grad(f, h)) < TOL
+    dense = gW.to_dense(W.shape)
+    assert relative_error(dense, numerical_grad(f, W)) < TOL
+    # padding touches no row: node 0 is on path 0 only, path 2 holds it past its end
+    padded_only = losses.hierarchical_softmax_loss(h[1:], W, points[1:], codes[1:], mask[1:])
+    assert not padded_only[2].to_dense(W.shape)[0].any()
+    with pytest.raises(ValueError, match="points and codes"):
+        losses.hierarchical_softmax_loss(h, W, points, codes[:, :2])

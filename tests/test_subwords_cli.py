@@ -123,6 +123,8 @@ def test_export_fasttext_bin_and_vec(trained, capsys):
     (["--minn", "-1"], "minn must be an integer"),
     (["--subwords", "--bucket", "3000000000"], "exceed"),
     (["--subwords", "--kernel", "classic"], "subword models have one kernel"),
+    (["--subwords", "--hs"], "subword models train with negative sampling"),
+    (["--subwords", "--loss", "softmax"], "subword models train with negative sampling"),
 ])
 def test_bad_ngram_settings_are_one_line_before_anything_is_read(tmp_path, capsys, flags,
                                                                    message):

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from embed.nn.layers import Embedding
 from embed.nn.losses import negative_sampling_loss
-from embed.nn.optimizers import get_optimizer
 from embed.w2v.kernels_cbow import cbow_block
-from embed.w2v.kernels_sg import sg_block
+from embed.w2v.kernels_sg import ns_codes, sg_block
+
+from w2v_layered import layered_sgd_step
 
 V, DIM, LR = 30, 8, 0.05
 
@@ -19,19 +19,9 @@ def tables(seed=0):
 
 def layered_step(W_in, W_out, in_ids, targets, reduce_counts=None):
     """Embedding -> (mean for CBOW) -> negative_sampling_loss -> SGD on sparse rows."""
-    emb = Embedding(V, DIM)
-    emb.W = W_in
-    h = emb.forward(in_ids)
-    if reduce_counts is not None:
-        offsets = np.concatenate(([0], np.cumsum(reduce_counts)[:-1]))
-        h = (np.add.reduceat(h, offsets, axis=0) / reduce_counts[:, None]).astype(np.float32)
-    loss, dh, gout = negative_sampling_loss(h, W_out, targets, reduction="sum")
-    if reduce_counts is not None:  # word2vec: each context row gets the whole gradient of h
-        dh = np.repeat(dh, reduce_counts, axis=0)
-    emb.backward(dh)
-    opt = get_optimizer("sgd", lr=LR)
-    opt.step([W_in, W_out], [emb.grad, gout])
-    return loss
+    return layered_sgd_step(
+        W_in, W_out, in_ids, lambda h: negative_sampling_loss(h, W_out, targets, reduction="sum"),
+        LR, reduce_counts)
 
 
 def test_skipgram_hogbatch_block_equals_layered_sgd():
@@ -41,7 +31,8 @@ def test_skipgram_hogbatch_block_equals_layered_sgd():
     a_in, a_out = W_in.copy(), W_out.copy()
     g = np.empty((4, 6), np.float32)
     grad = np.empty((4, DIM), np.float32)
-    loss_fused = sg_block(a_in, a_out, ctx, 4, targets, 6, np.float32(LR), g, grad, True)
+    loss_fused = sg_block(a_in, a_out, ctx, 4, targets, ns_codes(5), 6, np.float32(LR), g, grad,
+                          True)
     loss_layered = layered_step(W_in, W_out, ctx, np.tile(targets, (4, 1)))
     np.testing.assert_allclose(a_in, W_in, atol=2e-6)
     np.testing.assert_allclose(a_out, W_out, atol=2e-6)

@@ -6,6 +6,8 @@
   gradient pred − target).
 - `negative_sampling_loss(h, W_out, targets)`: word2vec's logistic loss on one positive and k
   negative output words.
+- `hierarchical_softmax_loss(h, W_nodes, points, codes, mask)`: word2vec's logistic loss on
+  each inner node of the target word's path in a binary (Huffman) tree.
 - `l1_penalty`, `l2_penalty`: the regularisation term added to the cost and its gradient.
 """
 from __future__ import annotations
@@ -76,13 +78,42 @@ def negative_sampling_loss(h, W_out, targets, reduction="sum", mask=None):
     targets = np.asarray(targets)
     if targets.ndim != 2:
         raise ValueError("targets must be [n, 1 + k]: positive first, then negatives")
+    labels = np.zeros(targets.shape)
+    labels[:, 0] = 1
+    return _logistic_rows(h, W_out, targets, labels, mask, reduction)
+
+
+def hierarchical_softmax_loss(h, W_nodes, points, codes, mask=None, reduction="sum"):
+    """Hierarchical-softmax loss (Morin & Bengio 2005; word2vec's -hs): the target word is the
+    path from the root of a binary tree to its leaf, one logistic decision per inner node.
+
+    h: [n, dim] input (hidden) vectors; W_nodes: [nodes, dim] the inner nodes' vectors;
+    points: int [n, L] the inner nodes on each example's path; codes: [n, L] the branch taken
+    at each (0 or 1; the label is 1 − code, as in word2vec); mask [n, L] (0 or 1): 1 on the
+    path, 0 past its end (paths shorter than the longest).
+
+        loss = −Σ_i Σ_j mask_ij log σ((1 − 2 codes_ij) h_i · w_{points_ij})
+
+    Returns (loss, dh [n, dim], SparseGrad over W_nodes rows points.ravel() with values
+    [n L, dim]); reduction="mean" divides all three by n.
+    """
+    points = np.asarray(points)
+    codes = np.asarray(codes)
+    if points.ndim != 2 or codes.shape != points.shape:
+        raise ValueError("points and codes must both be [n, path length]")
+    return _logistic_rows(h, W_nodes, points, 1 - codes.astype(np.float64), mask, reduction)
+
+
+def _logistic_rows(h, W, rows, labels, mask, reduction):
+    """Σ_ij mask_ij · logistic loss of the score h_i · W[rows_ij] against labels_ij (0/1):
+    the binary decisions of negative sampling and hierarchical softmax alike. Returns (loss,
+    dh, SparseGrad over W's rows)."""
     n = h.shape[0]
     scale = _scale(n, reduction)
-    w = W_out[targets]                                  # [n, 1+k, dim]
-    scores = np.einsum("nd,nkd->nk", h, w)              # [n, 1+k]
-    labels = np.zeros(scores.shape, dtype=scores.dtype)
-    labels[:, 0] = 1
-    sign = 2 * labels - 1                               # +1 positive, −1 negative
+    w = W[rows]                                         # [n, t, dim]
+    scores = np.einsum("nd,nkd->nk", h, w)              # [n, t]
+    labels = np.asarray(labels, dtype=scores.dtype)
+    sign = 2 * labels - 1                               # +1 label 1, −1 label 0
     # −log σ(sign·score) = softplus(−sign·score)
     terms = softplus(-sign * scores)
     dscores = scale * (sigmoid(scores) - labels)        # d loss / d score
@@ -94,7 +125,7 @@ def negative_sampling_loss(h, W_out, targets, reduction="sum", mask=None):
     dh = np.einsum("nk,nkd->nd", dscores, w)
     dw = (dscores[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])
     return loss, dh.astype(h.dtype, copy=False), SparseGrad(
-        rows=targets.ravel(), values=dw.astype(W_out.dtype, copy=False))
+        rows=rows.ravel(), values=dw.astype(W.dtype, copy=False))
 
 
 def _per_array(weights, fn):

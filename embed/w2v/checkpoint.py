@@ -18,6 +18,7 @@ from embed.atomic import cannot_write
 from embed.data.vocab import Vocabulary
 from embed.errors import EmbedError
 from embed.modeldir import check_finite
+from embed.w2v import huffman
 from embed.w2v.model import STATE, Word2VecModel, load_model
 from embed.w2v.settings import TrainSettings
 
@@ -70,7 +71,8 @@ def check_out_dir(path) -> None:
 
 
 def fresh_start(vocab: Vocabulary, settings: TrainSettings) -> Start:
-    """Input table small Gaussian (word2vec's uniform(+-0.5/dim) has the same spread), output 0.
+    """Input table small Gaussian (word2vec's uniform(+-0.5/dim) has the same spread), output
+    0; with hierarchical softmax, the Huffman tree over the vocabulary and its node table (0).
     A subword model: its tables as `embed.w2v.subword_tables` starts them."""
     from embed.nn.layers import Embedding
 
@@ -84,15 +86,21 @@ def fresh_start(vocab: Vocabulary, settings: TrainSettings) -> Start:
         return Start(model, settings)
     sigma = 0.5 / settings.dim / math.sqrt(3.0)
     vectors = Embedding(len(vocab), settings.dim, sigma=sigma, seed=settings.seed).W
-    output = np.zeros_like(vectors)
-    return Start(Word2VecModel(vectors, output, vocab, settings.to_dict()), settings)
+    output = np.zeros_like(vectors) if settings.output_table else None
+    model = Word2VecModel(vectors, output, vocab, settings.to_dict())
+    if settings.hs:
+        model.arrays.update(huffman.fresh_arrays(vocab.counts, settings.keep_unk, settings.dim))
+    return Start(model, settings)
 
 
 def check_tables(model: Word2VecModel, settings: TrainSettings, where) -> None:
     """Every array's shape, dtype and values fit the vocabulary and settings (a kernel given a
-    short or wide table would read and write out of bounds)."""
+    short or wide table, or a path leaving its tree, would read and write out of bounds)."""
     want = (len(model.vocab), settings.dim)
-    for name, table in (("vectors.npy", model.vectors), ("output.npy", model.output)):
+    tables = [("vectors.npy", model.vectors)]
+    if settings.output_table:
+        tables.append(("output.npy", model.output))
+    for name, table in tables:
         if table is None:
             raise EmbedError(f"{where}: the model has no {name}; it cannot be resumed")
         if table.shape != want or table.dtype != np.float32:
@@ -103,6 +111,11 @@ def check_tables(model: Word2VecModel, settings: TrainSettings, where) -> None:
         from embed.w2v.subword_tables import check_ngram_table
 
         check_ngram_table(model, settings, where)
+    if settings.hs:
+        huffman.check_tree(model.arrays, len(model.vocab), settings.dim, settings.keep_unk,
+                           where)
+        check_finite(model.arrays[huffman.NODES], os.path.join(str(where),
+                                                               f"{huffman.NODES}.npy"))
 
 
 def _int(state: dict, key: str, where) -> int:
@@ -131,6 +144,7 @@ def resume_start(resume, ids_crc: int, n_words: int, vocab: Vocabulary | None = 
     settings = TrainSettings.from_dict(model.settings, str(where))
     model.vectors = np.ascontiguousarray(model.vectors)
     model.output = None if model.output is None else np.ascontiguousarray(model.output)
+    model.arrays = {k: np.ascontiguousarray(v) for k, v in model.arrays.items()}
     check_tables(model, settings, where)
     state = model.state if model.state is not None else {}
     if not isinstance(state, dict):

@@ -60,6 +60,7 @@ Examples:
   embed train                                  # skip-gram on text8 -> runs/skipgram-text8
   embed train my.txt --model cbow --epochs 10 -o runs/cbow
   embed train my.txt --size 300 --iter 10 --phrases 2   # word2vec.c's names; phrases first
+  embed train my.txt --hs --negative 0         # hierarchical softmax instead of negatives
   embed train --resume runs/cbow               # continue after Ctrl-C
   embed train --resume runs/cbow --corpus more.txt   # online learning, same vocabulary
   embed train --resume runs/cbow --epochs 2    # two more epochs on a finished model
@@ -78,7 +79,7 @@ Examples:
 @click.option("--window", type=int, default=5, show_default=True,
               help="Largest context distance (reduced at random per word, as word2vec).")
 @click.option("--negative", type=int, default=5, show_default=True,
-              help="Negative samples per target word.")
+              help="Negative samples per target word (0: none, with --hs).")
 @click.option("--sample", type=float, default=1e-3, show_default=True,
               help="Subsampling threshold for frequent words (0: off).")
 @click.option("--epochs", "--iter", "epochs", type=int, default=5, show_default=True,
@@ -127,6 +128,10 @@ Examples:
 @click.option("--neg-share", type=int, default=NEG_SHARE, show_default=True,
               help="Subword skip-gram: contexts of a word that share one set of negatives (1: "
                    "fastText's own negatives for every pair, slower).")
+@click.option("--hs", is_flag=True,
+              help="Hierarchical softmax: predict words along a Huffman tree of the vocabulary "
+                   "(word2vec.c's -hs 1, gensim's hs=1). With --negative 0 it is the only "
+                   "output layer; with negatives both train, as in word2vec.c and gensim.")
 @data_dir_option
 @click.option("-o", "--output", "out", default=None,
               help="Model directory [runs/<model>-<corpus name>].")
@@ -138,7 +143,7 @@ Examples:
 @quiet_option
 def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha, lr_schedule,
           vocab_size, min_count, max_words, tokens, sentences, phrases, threads, seed, optimizer,
-          kernel, loss, keep_unk, subwords, minn, maxn, bucket, neg_share, data_dir, out, resume,
+          kernel, loss, keep_unk, hs, subwords, minn, maxn, bucket, neg_share, data_dir, out, resume,
           new_corpus, quiet):
     ctx = click.get_current_context()
     given = {name for name in ctx.params

@@ -19,7 +19,7 @@ from numba import njit
 from embed.w2v.kernel_support import KERNEL_JIT
 from embed.w2v.kernels_cbow import draw_shared, group_count, group_first, next_group
 from embed.w2v.kernels_sg import draw_targets
-from embed.w2v.sampling import reduced_window, subsample, window_span
+from embed.w2v.sampling import draw_context, subsample
 
 
 @njit(**KERNEL_JIT)
@@ -43,15 +43,10 @@ def sg_walk(syn1, ids, ends, keep, table, window, negative, keep_unk, seed, buf,
         cur_nt = nt
         if i + 1 < n:
             nt, state = draw_targets(syn1, table, buf[i + 1], negative, state, pair[1 - cur])
-        reach, state = reduced_window(state, window)
-        start, stop = window_span(i, reach, lo, hi)
-        e0 = e
-        for j in range(start, stop):
-            if j != i:
-                ctx[e] = buf[j]
-                e += 1
-        if e > e0:
-            counts[rows] = e - e0
+        m, state = draw_context(buf, i, lo, hi, window, state, ctx[e:], -1)
+        e += m
+        if m > 0:
+            counts[rows] = m
             ntargets[rows] = cur_nt
             for t in range(cur_nt):
                 targets[rows, t] = pair[cur, t]

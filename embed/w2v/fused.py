@@ -18,7 +18,8 @@ from embed.w2v.settings import TrainSettings
 # log/exp per score would otherwise cost about a third of skip-gram's time.
 LOSS_EVERY = 8
 
-# (model, kernel) -> the module holding its kernel and make_runner
+# (model, kernel) -> the module holding its kernel and make_runner; the batched kernels train
+# either output layer or both (negative sampling, hierarchical softmax: see kernels_hs)
 KERNELS = {
     ("skipgram", "batched"): "embed.w2v.kernels_sg",
     ("cbow", "batched"): "embed.w2v.kernels_cbow",

@@ -1,8 +1,10 @@
-"""What every training kernel shares besides the math: its numba options and ``prefetch_row``."""
+"""What every training kernel shares besides the math: its numba options, ``prefetch_row`` and
+the row operations of the dense blocks, four rows a pass (``dot4``, ``axpy4``, ``cross4``)."""
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -41,3 +43,71 @@ def prefetch_row(typingctx, arr, row):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+# Four rows a pass: one pass over the columns loads the shared row once for four multiply-adds
+# (the kernels move rows through L1 more than they compute); a remainder goes one row at a time.
+# Together with the branch-free sigmoid this made the skip-gram block step 2x faster than one
+# row a pass.
+
+@njit(**KERNEL_JIT, inline="always")
+def dot(a, i, b, j):
+    """a[i] . b[j] (rows of 2-D float32 arrays)."""
+    s = np.float32(0.0)
+    for d in range(a.shape[1]):
+        s += a[i, d] * b[j, d]
+    return s
+
+
+@njit(**KERNEL_JIT, inline="always")
+def dot4(a, i, b, j0, j1, j2, j3):
+    """(a[i] . b[j0], ..., a[i] . b[j3])."""
+    s0 = s1 = s2 = s3 = np.float32(0.0)
+    for d in range(a.shape[1]):
+        x = a[i, d]
+        s0 += x * b[j0, d]
+        s1 += x * b[j1, d]
+        s2 += x * b[j2, d]
+        s3 += x * b[j3, d]
+    return s0, s1, s2, s3
+
+
+@njit(**KERNEL_JIT, inline="always")
+def axpy(y, i, g, x, j):
+    """y[i] += g * x[j]."""
+    for d in range(y.shape[1]):
+        y[i, d] += g * x[j, d]
+
+
+@njit(**KERNEL_JIT, inline="always")
+def axpy4(y, i, g0, g1, g2, g3, x, j0, j1, j2, j3):
+    """y[i] += g0 x[j0] + g1 x[j1] + g2 x[j2] + g3 x[j3]."""
+    for d in range(y.shape[1]):
+        y[i, d] += (g0 * x[j0, d] + g1 * x[j1, d]) + (g2 * x[j2, d] + g3 * x[j3, d])
+
+
+@njit(**KERNEL_JIT, inline="always")
+def cross(y, i, g, x, j, dx, k):
+    """One input row x[j] against one output row y[i] in one pass: dx[k] += g y[i] (its value
+    before), then y[i] += g x[j]."""
+    for d in range(y.shape[1]):
+        yd = y[i, d]
+        dx[k, d] += g * yd
+        y[i, d] = yd + g * x[j, d]
+
+
+@njit(**KERNEL_JIT, inline="always")
+def cross4(y, i0, i1, i2, i3, g0, g1, g2, g3, x, j, dx, k):
+    """``cross`` against four distinct output rows: dx[k] += g0 y[i0] + ... + g3 y[i3], then
+    y[i0] += g0 x[j], ..., y[i3] += g3 x[j]."""
+    for d in range(y.shape[1]):
+        y0 = y[i0, d]
+        y1 = y[i1, d]
+        y2 = y[i2, d]
+        y3 = y[i3, d]
+        xd = x[j, d]
+        dx[k, d] += (g0 * y0 + g1 * y1) + (g2 * y2 + g3 * y3)
+        y[i0, d] = y0 + g0 * xd
+        y[i1, d] = y1 + g1 * xd
+        y[i2, d] = y2 + g2 * xd
+        y[i3, d] = y3 + g3 * xd

@@ -8,7 +8,9 @@ nearly the same context and so nearly the same h, and sharing negatives between 
 negative row the same way several times (on the bench corpus adjacent groups of 3 lost 0.01
 analogy accuracy; groups of 6 spread out score like word2vec's per-word update).
 As in word2vec.c and gensim (cbow_mean=1), every context row receives the full gradient of h_b,
-not gradient / count: the mean is used forward, the sum backward.
+not gradient / count: the mean is used forward, the sum backward. With hierarchical softmax
+(``--hs``, see ``kernels_hs``) each centre first takes its step against its Huffman path
+(``cbow_hs_step``).
 """
 from __future__ import annotations
 
@@ -17,30 +19,23 @@ from numba import njit
 
 from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
-from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
+from embed.w2v.kernel_support import KERNEL_JIT, cross, cross4, prefetch_row
+from embed.w2v.kernels_hs import cbow_group, prefetch_path, tree_of
+from embed.w2v.kernels_sg import score_block
+from embed.w2v.sampling import draw_context, draw_negative, subsample
 from embed.w2v.window_rows import load_rows, make_ring, store_rows
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@njit(**KERNEL_JIT)
-def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, want_loss):
-    """One shared-negatives CBOW step for ``gsz`` centre words; return the summed loss.
-
-    ctx int32 [G, 2*window] with cnt int32 [G] valid entries per row (rows with cnt 0 are
-    skipped); centres int32 [G] the positives; negs int32 [>= k] shared negatives (a negative
-    equal to a row's centre is skipped for that row, as word2vec does). Scratch: h, dh float32
-    [G, dim], g float32 [G, 1+k].
-    Rows go two at a time through each pass over ``dim`` (two context rows summed into h, two
-    targets scored against it and added into dh, dh added to two context rows): half the
-    passes over h and dh, 12-14 % more words per CPU-second than one row a pass at dim 100;
-    only the rounding of the sums differs.
-    """
+@njit(**KERNEL_JIT, inline="always")
+def context_means(syn0, ctx, cnt, b0, b1, h, dh):
+    """For members b0 <= b < b1 with cnt[b] > 0: h[b] = the mean of the rows ctx[b, :cnt[b]]
+    of syn0 (CBOW's hidden layer, two rows a pass) and dh[b] = 0 (the gradient to come).
+    Called once per group: per member, the calls' reference counting cost the block 10%."""
     dim = syn0.shape[1]
-    loss = 0.0
-    for b in range(gsz):
+    for b in range(b0, b1):
         nc = cnt[b]
         if nc == 0:
             continue
@@ -59,6 +54,78 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
         for d in range(dim):
             h[b, d] *= inv
             dh[b, d] = _ZERO
+
+
+@njit(**KERNEL_JIT, inline="always")
+def add_to_contexts(syn0, ctx, cnt, b0, b1, dh):
+    """syn0[ctx[b, a]] += dh[b] for members b0 <= b < b1 and a < cnt[b], two rows a pass:
+    every context row gets the hidden layer's whole gradient (word2vec.c's and gensim's
+    cbow_mean convention)."""
+    dim = syn0.shape[1]
+    for b in range(b0, b1):
+        nc = cnt[b]
+        for a in range(0, nc - 1, 2):
+            c0 = ctx[b, a]
+            c1 = ctx[b, a + 1]
+            if c0 == c1:
+                for d in range(dim):
+                    syn0[c0, d] += dh[b, d] + dh[b, d]
+            else:
+                for d in range(dim):
+                    v = dh[b, d]
+                    syn0[c0, d] += v
+                    syn0[c1, d] += v
+        if nc % 2:
+            c = ctx[b, nc - 1]
+            for d in range(dim):
+                syn0[c, d] += dh[b, d]
+
+
+@njit(**KERNEL_JIT)
+def cbow_hs_step(syn0, tree, ctx, cnt, b, w, alpha, h, dh, rows, g, want_loss):
+    """Member ``b`` of a CBOW group (centre ``w``) against its Huffman path (``kernels_hs``);
+    return the summed loss.
+
+    h[b] = the mean of the context rows ctx[b, :cnt[b]] (h, dh float32 [G, dim] scratch) is
+    scored as ``sg_block`` scores (``score_block``, rows int32 [G] = 0, 1, ..., G-1; g float32
+    [1, >= path length]); with one input row each node's step and h's gradient dh[b] take one
+    pass (``cross4``), and dh[b] then goes to every context row.
+    """
+    if cnt[b] == 0:
+        return 0.0
+    nodes, points, codes, lengths = tree
+    context_means(syn0, ctx, cnt, b, b + 1, h, dh)
+    path, n = points[w], lengths[w]
+    loss = score_block(h, nodes, rows[b:], 1, path, codes[w], n, alpha, g, want_loss)
+    four = n - n % 4
+    for t in range(0, four, 4):       # the nodes of a path are distinct, as cross4 needs
+        cross4(nodes, path[t], path[t + 1], path[t + 2], path[t + 3], g[0, t], g[0, t + 1],
+               g[0, t + 2], g[0, t + 3], h, b, dh, b)
+    for t in range(four, n):
+        cross(nodes, path[t], g[0, t], h, b, dh, b)
+    add_to_contexts(syn0, ctx, cnt, b, b + 1, dh)
+    return loss
+
+
+@njit(**KERNEL_JIT)
+def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, want_loss):
+    """One shared-negatives CBOW step for ``gsz`` centre words; return the summed loss.
+
+    ctx int32 [G, 2*window] with cnt int32 [G] valid entries per row (rows with cnt 0 are
+    skipped); centres int32 [G] the positives; negs int32 [>= k] shared negatives (a negative
+    equal to a row's centre is skipped for that row, as word2vec does). Scratch: h, dh float32
+    [G, dim], g float32 [G, 1+k].
+    Rows go two at a time through each pass over ``dim`` (two context rows summed into h, two
+    targets scored against it and added into dh, dh added to two context rows): half the
+    passes over h and dh, 12-14 % more words per CPU-second than one row a pass at dim 100;
+    only the rounding of the sums differs.
+    """
+    dim = syn0.shape[1]
+    loss = 0.0
+    context_means(syn0, ctx, cnt, 0, gsz, h, dh)
+    for b in range(gsz):
+        if cnt[b] == 0:
+            continue
         w = centres[b]
         for t in range(0, k, 2):   # targets in pairs: t, t+1 (t = 0 is the positive)
             r0 = w if t == 0 else negs[t - 1]
@@ -110,23 +177,7 @@ def cbow_block(syn0, syn1, ctx, cnt, gsz, centres, negs, k, alpha, h, dh, g, wan
             gb = g[b, t]
             for d in range(dim):
                 syn1[r, d] += gb * h[b, d]
-    for b in range(gsz):
-        nc = cnt[b]
-        for a in range(0, nc - 1, 2):
-            c0 = ctx[b, a]
-            c1 = ctx[b, a + 1]
-            if c0 == c1:
-                for d in range(dim):
-                    syn0[c0, d] += dh[b, d] + dh[b, d]
-            else:
-                for d in range(dim):
-                    v = dh[b, d]
-                    syn0[c0, d] += v
-                    syn0[c1, d] += v
-        if nc % 2:
-            c = ctx[b, nc - 1]
-            for d in range(dim):
-                syn0[c, d] += dh[b, d]
+    add_to_contexts(syn0, ctx, cnt, 0, gsz, dh)
     return loss
 
 
@@ -159,14 +210,7 @@ def next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres, mask)
         i = first + b * stride
         if i >= n:
             break
-        reach, state = reduced_window(state, window)
-        start, stop = window_span(i, reach, lo, hi)
-        m = 0
-        for j in range(start, stop):
-            if j != i:
-                ctx[b, m] = buf[j] if mask < 0 else j & mask
-                m += 1
-        cnt[b] = m
+        cnt[b], state = draw_context(buf, i, lo, hi, window, state, ctx[b], mask)
         centres[b] = buf[i]
         gsz += 1
     return gsz, state
@@ -181,19 +225,24 @@ def group_count(n, window, group):
 
 
 @njit(**KERNEL_JIT)
-def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha, keep_unk,
+def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, alpha, keep_unk,
                      seed, loss_every, group, buf, lo, hi, ctx, cnt, centres, negs, h, dh, g,
-                     local, ring, base):
-    """Train CBOW on one chunk of the id stream.
+                     path_scratch, local, ring, base):
+    """Train CBOW on one chunk of the id stream: each centre word against its Huffman path
+    (``tree``, see ``kernels_hs``; skipped when empty), then each group against its shared
+    negatives (``negative`` > 0; ``syn1`` is only read then).
 
     ends int32 [s]: the chunk's sentence ends (windows stop there). Scratch: buf/lo/hi int32
     [n], ctx int32 [group, 2*window], cnt/centres int32 [group], negs int32 [2, negative] (this
     group's negatives and the next group's, drawn one group ahead so their rows can be
-    prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative].
+    prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative], path_scratch
+    ``cbow_hs_step``'s (h, dh, rows, g).
     ``local``: context rows are read and written in the per-thread ``ring`` / ``base`` float32
     [cap >= group*(2*window+1) + 2*window + 2, dim] (``embed.w2v.window_rows``), not ``syn0``.
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
+    hs = tree[3].shape[0] > 0
+    hpath, dhpath, rows, gpath = path_scratch
     state = np.uint64(seed)
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     loss = 0.0
@@ -216,7 +265,10 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
         for b in range(group):
             p = nfirst + b * stride
             if p < n:
-                prefetch_row(syn1, buf[p])
+                if negative > 0:
+                    prefetch_row(syn1, buf[p])
+                if hs:
+                    prefetch_path(tree, buf[p])
                 if p + window < n:
                     prefetch_row(syn0, buf[p + window])
         if local:
@@ -227,8 +279,13 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
         gsz, state = next_group(buf, n, lo, hi, q, window, group, state, ctx, cnt, centres,
                                 mask)
         want = loss_every > 0 and q % loss_every == 0
-        loss += cbow_block(src, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha, h, dh,
-                           g, want)
+        if hs:
+            for b in range(gsz):
+                loss += cbow_hs_step(src, tree, ctx, cnt, b, centres[b], alpha, hpath, dhpath,
+                                     rows, gpath, want)
+        if negative > 0:
+            loss += cbow_block(src, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha,
+                               h, dh, g, want)
         if want:
             for b in range(gsz):
                 if cnt[b] > 0:
@@ -245,8 +302,10 @@ def train_cbow_chunk(syn0, syn1, ids, ends, keep, table, window, negative, alpha
 def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
     scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
-    syn0, syn1 = model.vectors, model.output
-    win, k, G, dim = st.window, st.negative, st.cbow_group, st.dim
+    syn0 = model.vectors
+    syn1 = model.output if st.negative > 0 else syn0
+    tree = tree_of(model, st)
+    win, k, G, dim = st.window, st.negative, cbow_group(st), st.dim
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     ctx = np.empty((G, 2 * win), np.int32)
     cnt = np.empty(G, np.int32)
@@ -255,12 +314,15 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     h = np.empty((G, dim), np.float32)
     dh = np.empty((G, dim), np.float32)
     g = np.empty((G, k + 1), np.float32)
+    path_scratch = (np.empty((G, dim), np.float32), np.empty((G, dim), np.float32),
+                    np.arange(G, dtype=np.int32), np.empty((1, tree[1].shape[1]), np.float32))
     local = st.context_rows == "window"
     ring, base = make_ring(st, G * (2 * win + 1) + 2 * win + 2)
 
     def run(ids, ends, alpha, seed):
-        return train_cbow_chunk(syn0, syn1, ids, ends, keep, table, win, k, np.float32(alpha),
-                                st.keep_unk, seed, loss_every, G, buf, lo, hi, ctx, cnt, centres,
-                                negs, h, dh, g, local, ring, base)
+        return train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, win, k,
+                                np.float32(alpha), st.keep_unk, seed, loss_every, G, buf, lo, hi,
+                                ctx, cnt, centres, negs, h, dh, g, path_scratch, local, ring,
+                                base)
 
     return run

@@ -30,7 +30,8 @@ class Word2VecModel:
     """Skip-gram or CBOW weights with their vocabulary.
 
     vectors: float32 [V, dim], row i the input vector of vocabulary id i (UNK is row 0);
-    output: float32 [V, dim], the negative-sampling output weights; settings: the training
+    output: float32 [V, dim], the negative-sampling output weights (None for hierarchical
+    softmax alone, whose node table is one of the ``arrays``); settings: the training
     settings (dict, JSON-able); history: float64 [n, 2] of (corpus words processed, running
     loss); state: the trainer's schedule position (dict) or None; optimizer_state: the
     optimizer's slot arrays by "param.slot" name (layered runs with a stateful optimizer) or None;
@@ -76,6 +77,12 @@ class Word2VecModel:
     @optimizer_state.setter
     def optimizer_state(self, value: dict | None) -> None:
         self._optimizer_state, self._optimizer_file = value, None
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """Every trained float table by file stem: vectors, output (if any) and the family's
+        float arrays (a hierarchical-softmax node table)."""
+        out = {"vectors": self.vectors, "output": self.output, **self.arrays}
+        return {k: v for k, v in out.items() if v is not None and v.dtype.kind == "f"}
 
     @property
     def dim(self) -> int:

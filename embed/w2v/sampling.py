@@ -140,6 +140,22 @@ def window_span(i, reach, lo, hi):
     return max(lo[i], i - reach), min(hi[i], i + reach + 1)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def draw_context(buf, i, lo, hi, window, state, ctx, mask):
+    """Centre ``i``'s context: a ``reduced_window`` drawn, clipped to its sentence
+    (``window_span``), and the words in it but the centre written into ``ctx`` (their ids from
+    ``buf``, or with ``mask`` >= 0 their ring slots, position & mask: embed.w2v.window_rows);
+    return (count, state)."""
+    reach, state = reduced_window(state, window)
+    start, stop = window_span(i, reach, lo, hi)
+    m = 0
+    for j in range(start, stop):
+        if j != i:
+            ctx[m] = buf[j] if mask < 0 else j & mask
+            m += 1
+    return m, state
+
+
 @njit(cache=True, nogil=True)
 def subsample(ids, ends, keep, keep_unk, state, buf, lo, hi):
     """Copy the ids of a chunk that survive subsampling into ``buf``; return (count, state).

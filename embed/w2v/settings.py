@@ -39,7 +39,8 @@ MAX_SEED = 2 ** 32 - 1
 # fastText's character n-gram defaults, taken when n-grams are asked for without a value
 DEFAULT_MINN, DEFAULT_MAXN, DEFAULT_BUCKET = 3, 6, 2_000_000
 # Settings a model saved before they existed lacks: their defaults are what it was trained with.
-OPTIONAL = ("chunk_words", "cbow_group", "context_rows", "minn", "maxn", "bucket", "neg_share")
+OPTIONAL = ("chunk_words", "cbow_group", "context_rows", "hs", "minn", "maxn", "bucket",
+            "neg_share")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class TrainSettings:
     optimizer: str = "sgd"
     kernel: str = "batched"
     keep_unk: bool = False
+    hs: bool = False        # hierarchical softmax (a Huffman tree), alone or beside negatives
     lr_schedule: str = "linear"
     loss: str = "negative"
     # the chunking of the run: a resumed run keeps its own so its saved position means the same
@@ -86,9 +88,15 @@ class TrainSettings:
         _choice("context-rows", self.context_rows, CONTEXT_ROWS)
         optimizer = str(self.optimizer).lower()
         _choice("optimizer", optimizer, OPTIMIZER_NAMES)
+        for name in ("keep_unk", "hs"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise EmbedError(f"{_flag(name)} must be true or false, got "
+                                 f"{getattr(self, name)!r}")
+        self._check_output_layer()
+        no_negatives = 0 if self.hs or self.loss == "softmax" else 1
         for name, low, high in (("dim", 1, MAX_DIM), ("window", 1, MAX_WINDOW),
                                 ("epochs", 1, MAX_EPOCHS),
-                                ("negative", 1 if self.loss == "negative" else 0, MAX_NEGATIVE),
+                                ("negative", no_negatives, MAX_NEGATIVE),
                                 ("seed", 0, MAX_SEED), ("chunk_words", 1, None),
                                 ("cbow_group", 1, 64), ("neg_share", 1, 10)):
             _integer(name, getattr(self, name), low, high)
@@ -96,8 +104,6 @@ class TrainSettings:
             value = getattr(self, name)
             if value is not None and not _is_number(value):
                 raise EmbedError(f"{_flag(name)} must be a number, got {value!r}")
-        if not isinstance(self.keep_unk, (bool, np.bool_)):
-            raise EmbedError(f"keep-unk must be true or false, got {self.keep_unk!r}")
         alpha = self.alpha
         if alpha is None:
             alpha = OPTIMIZER_ALPHA.get(optimizer, DEFAULT_ALPHA[self.model])
@@ -110,7 +116,8 @@ class TrainSettings:
             raise EmbedError(f"sample must be >= 0, got {self.sample}")
         bucket = self._check_ngrams()
         fixed = dict(optimizer=optimizer, alpha=float(alpha), min_alpha=float(min_alpha),
-                     sample=float(self.sample), keep_unk=bool(self.keep_unk), bucket=bucket,
+                     sample=float(self.sample), keep_unk=bool(self.keep_unk), hs=bool(self.hs),
+                     bucket=bucket,
                      **{f.name: int(getattr(self, f.name)) for f in dataclasses.fields(self)
                         if f.type == "int"})
         for name, value in fixed.items():
@@ -119,7 +126,8 @@ class TrainSettings:
                                               or self.subwords):
             raise EmbedError("context-rows window is an option of the batched word kernels "
                              "with plain SGD (kernel batched, optimizer sgd, a linear or "
-                             "constant rate, negative sampling, no subwords)")
+                             "constant rate, negative sampling or hierarchical softmax, no "
+                             "subwords)")
 
     def _check_ngrams(self) -> int:
         """The bucket count after validating the n-gram settings (fastText's rules, one line
@@ -140,12 +148,28 @@ class TrainSettings:
         if self.maxn > 0 and self.kernel != "batched":
             raise EmbedError(f"subword models have one kernel; --kernel {self.kernel} is for "
                              "word models")
+        if self.maxn > 0 and (self.hs or self.loss == "softmax"):
+            raise EmbedError("subword models train with negative sampling; --hs and --loss "
+                             "softmax are for word models")
         return bucket
 
     @property
     def subwords(self) -> bool:
         """Whether words are trained with their character n-grams (fastText's model)."""
         return self.maxn > 0
+
+    def _check_output_layer(self) -> None:
+        """Negative sampling, hierarchical softmax or both (word2vec.c trains both when given
+        both); the full-softmax cross-check alone."""
+        if self.loss == "softmax" and self.hs:
+            raise EmbedError("--hs and --loss softmax are two output layers; choose one")
+        if self.loss == "negative" and _is_number(self.negative) and self.negative == 0 \
+                and not self.hs:
+            raise EmbedError("--negative 0 leaves no output layer: add --hs (hierarchical "
+                             "softmax) or give --negative 1 or more")
+        if self.hs and self.kernel != "batched":
+            raise EmbedError(f"--hs trains with the batched kernels; --kernel {self.kernel} "
+                             "has negative sampling only")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -155,9 +179,16 @@ class TrainSettings:
     @property
     def layered(self) -> bool:
         """Whether the run needs the layered embed.nn path (the fused kernels do plain SGD on
-        the negative-sampling loss with a linear or constant rate)."""
+        the negative-sampling and hierarchical-softmax losses with a linear or constant
+        rate)."""
         return (self.optimizer != "sgd" or self.lr_schedule == "hypergradient"
                 or self.loss == "softmax")
+
+    @property
+    def output_table(self) -> bool:
+        """Whether the run has the [V, dim] output table: negative sampling's (or the
+        full-softmax cross-check's). Hierarchical softmax alone has only its node table."""
+        return self.negative > 0 or self.loss == "softmax"
 
     def replace(self, **changes) -> "TrainSettings":
         return dataclasses.replace(self, **changes)

@@ -164,8 +164,7 @@ def save_checkpoint(model: Word2VecModel, out_dir: Path | None, monitor: Monitor
         model.optimizer_state = layered.state()
         if layered.hyper is not None:
             model.state["lr"] = layered.opt.lr
-    if not (np.isfinite(model.vectors).all() and np.isfinite(model.output).all()
-            and all(_finite(a) for a in model.arrays.values() if a.dtype.kind == "f")):
+    if not all(_finite(table) for table in model.weights().values()):
         kept = f"; the last good checkpoint in {out_dir} is kept" if out_dir else ""
         raise EmbedError(f"training diverged: the weights hold NaN/inf (lower --alpha){kept}")
     if out_dir is not None:

@@ -1,0 +1,58 @@
+"""Hierarchical softmax (``--hs``): the tree's part of the skip-gram and CBOW kernels.
+
+The output layer is the Huffman tree of ``embed.w2v.huffman``: word w is predicted by the
+logistic labels 1 - codes[w, j] at the inner nodes points[w, :lengths[w]], each a row of the
+node table ``nodes`` float32 [L - 1, dim] (word2vec.c's syn1). The kernels pass the four
+arrays as one tuple, ``tree`` = (nodes, points, codes, lengths); without hierarchical softmax
+it holds empty arrays (``tree_of``) and the kernels skip the tree.
+
+A model's kernel walks its chunk once and steps each of its output layers in turn, the tree
+first, then the negatives (``negative`` > 0), as word2vec.c does with ``-hs 1 -negative k``
+(which sums a context row's two gradients into one step where ours takes two steps):
+
+- skip-gram (``kernels_sg``): as in word2vec.c each context row predicts the centre word, so
+  every context of a centre meets the same path, and each block of (at most ``HS_BLOCK``)
+  context rows is one ``sg_block`` step (HogBatch) against the path's node rows: the
+  negative-sampling block with the path in place of [positive, negatives].
+- CBOW (``kernels_cbow.cbow_hs_step``): h, the mean of a centre's context rows, against its
+  path: the block's scores with h as the one input row, then the updates of the nodes and of h
+  in one pass (with one input row no other row reads a node's old value); h's gradient goes to
+  every context row, as in word2vec.c. With negatives CBOW visits its centres in the groups
+  of the shared-negatives step; without, one by one in corpus order (groups of 1).
+
+Windows and negatives are drawn from the same stream in the same order with or without the
+tree (none for negatives when ``negative`` is 0), so the layered path's walkers
+(``embed.w2v.examples``) yield this family's examples too.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from embed.w2v.huffman import CODES, LENGTHS, NODES, POINTS
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
+
+# The top levels of the tree are on every path and stay in cache; prefetching pays from here on.
+PREFETCH_DEPTH = 4
+
+
+def tree_of(model, st) -> tuple:
+    """The kernels' ``tree`` tuple: the model's node table and paths, or empty arrays of the same
+    types when the run has no hierarchical softmax."""
+    if st.hs:
+        return tuple(model.arrays[k] for k in (NODES, POINTS, CODES, LENGTHS))
+    return (np.empty((0, st.dim), np.float32), np.empty((0, 1), np.int32),
+            np.empty((0, 1), np.uint8), np.empty(0, np.int32))
+
+
+def cbow_group(st) -> int:
+    """CBOW centre words per step: the shared-negatives group, or 1 without negatives."""
+    return st.cbow_group if st.negative > 0 else 1
+
+
+@njit(**KERNEL_JIT, inline="always")
+def prefetch_path(tree, w):
+    """Start loading the deep node rows of word ``w``'s path."""
+    nodes, points, _, lengths = tree
+    for j in range(PREFETCH_DEPTH, lengths[w]):
+        prefetch_row(nodes, points[w, j])

@@ -12,9 +12,10 @@ def train(corpus=None, **kwargs):
     ``Word2Vec(sentences=...)`` takes (streamed once; only the encoded ids are kept).
     Keywords: any training setting (``model="cbow", dim=200, window=8, epochs=10, ...``; see
     ``embed.w2v.settings.TrainSettings``; gensim's ``vector_size`` / ``workers`` work too), and
-    ``vocab_size``, ``min_count``, ``tokens`` / ``sentences`` / ``phrases`` / ``max_words``
-    (how files are read), ``threads``, ``out_dir`` (checkpoints there), ``progress``,
-    ``data_dir``.
+    ``subwords=True`` (fastText's model; or any of ``minn`` / ``maxn`` / ``bucket``, gensim's
+    ``min_n`` / ``max_n``, the others taking fastText's defaults), ``vocab_size``,
+    ``min_count``, ``tokens`` / ``sentences`` / ``phrases`` / ``max_words`` (how files are
+    read), ``threads``, ``out_dir`` (checkpoints there), ``progress``, ``data_dir``.
 
         model = embed.train([["the", "cat", "sat"], ["the", "dog", "ran"]] * 500, dim=50)
         model.wv.most_similar("cat")

@@ -181,3 +181,29 @@ def test_embed_train_takes_gensims_fasttext_names():
                     workers=1)
     assert (m.settings["minn"], m.settings["maxn"], m.settings["bucket"]) == (3, 5, 1_000)
     assert isinstance(m.wv, SubwordVectors) and m.wv["kittens"].shape == (12,)
+
+
+@pytest.mark.parametrize("kwargs,want", [
+    (dict(subwords=True), (3, 6, 2_000_000)),      # --subwords: fastText's defaults
+    (dict(min_n=2), (2, 6, 2_000_000)),            # gensim's FastText(min_n=2): max_n stays 6
+    (dict(bucket=500), (3, 6, 500)),
+    (dict(subwords=True, maxn=0), (3, 0, 0)),       # n-grams off: a word model
+    (dict(), (3, 0, 0)),
+])
+def test_embed_train_turns_ngrams_on_as_the_cli_does(kwargs, want, monkeypatch):
+    import embed
+
+    seen = {}
+
+    def fake_train(ids, vocab, **settings):
+        seen.update(settings)
+        raise SystemExit
+
+    monkeypatch.setattr("embed.w2v.train.train", fake_train)
+    with pytest.raises(SystemExit):
+        embed.train([["a", "b", "c"]] * 10, **kwargs)
+    from embed.w2v.settings import TrainSettings
+
+    st = TrainSettings(**{k: v for k, v in seen.items()
+                          if k in TrainSettings.names()})
+    assert (st.minn, st.maxn, st.bucket) == want

@@ -10,8 +10,8 @@ import click
 from embed.cli_options import (CORPUS_HELP, data_dir_option, min_count_option, quiet_option,
                                sentences_option, tokens_option, vocab_size_option)
 from embed.errors import EmbedError
-from embed.w2v.settings import (DEFAULT_BUCKET, DEFAULT_MAXN, KERNELS, LOSSES, MODELS,
-                                NEG_SHARE, OPTIMIZER_NAMES, SCHEDULES, TrainSettings)
+from embed.w2v.settings import (KERNELS, LOSSES, MODELS, NEG_SHARE, OPTIMIZER_NAMES, SCHEDULES,
+                                TrainSettings, ngram_settings)
 
 # Options a resumed run takes from the model (its settings.json wins); --epochs is allowed: on a
 # finished model it starts a new schedule of that many epochs.
@@ -159,16 +159,7 @@ def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha
 
 
 def _ngram_settings(o: dict) -> dict:
-    """minn / maxn / bucket: fastText's defaults once --subwords or any of them is given;
-    otherwise a word model (maxn 0)."""
-    if not (o["subwords"] or any(o[k] is not None for k in ("minn", "maxn", "bucket"))):
-        return {}
-    maxn = DEFAULT_MAXN if o["maxn"] is None else o["maxn"]
-    bucket = o["bucket"]
-    if bucket is None:
-        bucket = DEFAULT_BUCKET if maxn > 0 else 0
-    return {"maxn": maxn, "bucket": bucket,
-            **({"minn": o["minn"]} if o["minn"] is not None else {})}
+    return ngram_settings(o["subwords"], o["minn"], o["maxn"], o["bucket"])
 
 
 def _fresh(o: dict):

@@ -14,6 +14,7 @@ import numpy as np
 
 from embed.errors import EmbedError
 from embed.w2v.model import Word2VecModel, load_model
+from embed.w2v.settings import ngram_settings
 
 
 @dataclass
@@ -107,7 +108,8 @@ _GENSIM_NAMES = {"vector_size": "dim", "workers": "threads", "min_n": "minn", "m
 def train_corpus(corpus=None, *, vocab_size: int = 50_000, min_count: int = 1,
                  tokens: str | None = None, sentences: str = "lines", phrases: int = 0,
                  max_words: int | None = None, data_dir=None, out_dir=None,
-                 threads: int | None = None, progress: bool = False, **settings):
+                 threads: int | None = None, progress: bool = False, subwords: bool = False,
+                 **settings):
     """Train on ``corpus`` and return the model (see ``embed.train``)."""
     from collections.abc import Iterable
 
@@ -122,6 +124,8 @@ def train_corpus(corpus=None, *, vocab_size: int = 50_000, min_count: int = 1,
                 threads = value
             else:
                 settings[ours] = value
+    settings.update(ngram_settings(subwords, *(settings.pop(k, None)
+                                               for k in ("minn", "maxn", "bucket"))))
     if isinstance(corpus, (str, bytes)) or corpus is None or hasattr(corpus, "__fspath__"):
         text = read_corpus(corpus, vocab_size=vocab_size, min_count=min_count, tokens=tokens,
                            sentences=sentences, phrases=phrases, data_dir=data_dir,

@@ -43,6 +43,18 @@ OPTIONAL = ("chunk_words", "cbow_group", "context_rows", "hs", "minn", "maxn", "
             "neg_share")
 
 
+def ngram_settings(subwords: bool = False, minn=None, maxn=None, bucket=None) -> dict:
+    """The n-gram fields asked for by `--subwords` / `--minn` / `--maxn` / `--bucket` (or
+    their Python keywords): fastText's defaults for those not given once any is, as fastText
+    and gensim's FastText have n-grams unless told otherwise; none at all: a word model."""
+    if not (subwords or any(v is not None for v in (minn, maxn, bucket))):
+        return {}
+    maxn = DEFAULT_MAXN if maxn is None else maxn
+    if bucket is None:
+        bucket = DEFAULT_BUCKET if _is_number(maxn) and maxn > 0 else 0
+    return {"maxn": maxn, "bucket": bucket, **({"minn": minn} if minn is not None else {})}
+
+
 @dataclass(frozen=True)
 class TrainSettings:
     """Everything that decides what a training run computes (not how fast: threads are not

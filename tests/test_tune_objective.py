@@ -72,3 +72,30 @@ def test_heldout_loss_is_lower_for_vectors_that_fit_the_text():
     fit.output[3:, 0] = -3.0
     assert heldout_loss(fit, ids, window=1, negative=2, seed=0) < \
         heldout_loss(random, ids, window=1, negative=2, seed=0)
+
+
+def test_heldout_loss_of_a_subword_model_uses_its_composed_vectors():
+    # A subword model's input vector for a word is the mean of its own row and its n-gram rows;
+    # the own row alone (model.vectors) is not what it was trained to predict with.
+    import embed
+
+    words = ["cat", "cats", "dog", "dogs", "catdog"]
+    rng = np.random.default_rng(3)
+    sentences = [list(rng.choice(words, 8)) for _ in range(200)]
+    model = embed.train(sentences, subwords=True, bucket=500, dim=8, epochs=1, threads=1)
+    ids = np.random.default_rng(4).integers(1, len(model.vocab), size=50).astype(np.int32)
+    composed = np.vstack([np.zeros((1, 8), np.float32), model.wv.vectors])
+    assert not np.allclose(composed[1:], model.vectors[1:])
+    as_words = SimpleNamespace(vectors=composed, output=model.output, vocab=model.vocab,
+                               settings=model.settings)
+    got = heldout_loss(model, ids, window=2, negative=3, seed=5)
+    assert got == pytest.approx(_brute_force(as_words, ids, 2, 3, 5), rel=1e-5)
+
+
+def test_heldout_loss_without_negative_sampling_says_why():
+    from embed.errors import EmbedError
+
+    model = _model("skipgram")
+    model.output = None
+    with pytest.raises(EmbedError, match="give the trials negative >= 1"):
+        heldout_loss(model, np.arange(1, 7, dtype=np.int32))

@@ -132,7 +132,9 @@ def heldout_loss(model, ids: np.ndarray, window: int = EVAL_WINDOW,
     The negatives depend only on ``ids``, the vocabulary counts and ``seed``, never on the model.
     """
     if model.output is None:
-        raise EmbedError("the model has no output weights to compute a held-out loss")
+        raise EmbedError("heldout-loss scores negative sampling, and this model has no "
+                         "negative-sampling output (hierarchical softmax with --negative 0): "
+                         "give the trials negative >= 1 or choose another --objective")
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     counts = np.asarray(model.vocab.counts, dtype=np.float64)
     weights = counts ** 0.75
@@ -142,7 +144,7 @@ def heldout_loss(model, ids: np.ndarray, window: int = EVAL_WINDOW,
     rng = np.random.default_rng(seed)
     negatives = rng.choice(len(counts), size=(len(ids), negative),
                            p=weights / weights.sum()).astype(np.int32)
-    w_in = np.asarray(model.vectors, dtype=np.float32)
+    w_in = _input_rows(model)
     w_out = np.asarray(model.output, dtype=np.float32)
     cbow = str(model.settings.get("model", "skipgram")) == "cbow"
     total, n = 0.0, 0
@@ -156,6 +158,18 @@ def heldout_loss(model, ids: np.ndarray, window: int = EVAL_WINDOW,
     if n == 0:
         raise EmbedError("the held-out text has no word pair inside the vocabulary")
     return float(total / n)
+
+
+def _input_rows(model) -> np.ndarray:
+    """float32 [V, dim]: each vocabulary id's input vector. A subword model's is the mean of the
+    word's own row and its n-gram rows (what its kernels train against), not the own row; UNK
+    (never scored) gets zeros when its vectors leave it out."""
+    if "ngrams" not in getattr(model, "arrays", {}):
+        return np.asarray(model.vectors, dtype=np.float32)
+    composed = np.asarray(model.wv.vectors, dtype=np.float32)
+    if len(composed) == len(model.vocab):
+        return composed
+    return np.vstack([np.zeros((1, composed.shape[1]), np.float32), composed])
 
 
 def _skipgram_examples(ids, w_in, negatives, window, rows=8_192):

@@ -20,7 +20,7 @@ from numba import njit
 
 from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, axpy, axpy4, dot, dot4, prefetch_row
+from embed.w2v.kernel_support import KERNEL_JIT, axpy, axpy4, dot, dot4, dot44, prefetch_row
 from embed.w2v.kernels_hs import prefetch_path, tree_of
 from embed.w2v.sampling import draw_context, draw_negative, subsample
 from embed.w2v.window_rows import load_rows, make_ring, store_rows
@@ -44,7 +44,20 @@ def score_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, want_loss):
     * alpha for the m x nt (input, target) pairs, label 1 - codes[t]; return their summed
     logistic loss (0 unless ``want_loss``)."""
     four = nt - nt % 4
-    for a in range(m):          # the scores, four targets a pass
+    rows = m - m % 4
+    for a in range(0, rows, 4):     # the scores, 4 x 4 a pass
+        c0, c1, c2, c3 = ctx[a], ctx[a + 1], ctx[a + 2], ctx[a + 3]
+        for t in range(0, four, 4):
+            (g[a, t], g[a, t + 1], g[a, t + 2], g[a, t + 3],
+             g[a + 1, t], g[a + 1, t + 1], g[a + 1, t + 2], g[a + 1, t + 3],
+             g[a + 2, t], g[a + 2, t + 1], g[a + 2, t + 2], g[a + 2, t + 3],
+             g[a + 3, t], g[a + 3, t + 1], g[a + 3, t + 2], g[a + 3, t + 3]) = dot44(
+                syn0, c0, c1, c2, c3, syn1, targets[t], targets[t + 1], targets[t + 2],
+                targets[t + 3])
+        for t in range(four, nt):
+            g[a, t], g[a + 1, t], g[a + 2, t], g[a + 3, t] = dot4(syn1, targets[t], syn0, c0, c1,
+                                                                  c2, c3)
+    for a in range(rows, m):    # the rest, four targets a pass
         c = ctx[a]
         for t in range(0, four, 4):
             g[a, t], g[a, t + 1], g[a, t + 2], g[a, t + 3] = dot4(

@@ -130,3 +130,27 @@ def test_fused_and_layered_paths_train_the_same_vectors_over_whole_chunks(model_
     assert not np.allclose(fused.vectors, fresh_start(vocab, st).model.vectors, atol=1e-3)
     np.testing.assert_allclose(fused.vectors, layered.vectors, atol=2e-5)
     np.testing.assert_allclose(fused.output, layered.output, atol=2e-5)
+
+
+def test_the_kernels_sigmoid_is_the_exact_one_to_float32_rounding():
+    from numba import njit
+
+    from embed.nn.activations import sigmoid_scalar
+    from embed.w2v.kernel_support import exp_nonpositive, sigmoid_fast
+
+    @njit
+    def both(x, fast, exact, e):
+        for i in range(x.shape[0]):
+            fast[i] = sigmoid_fast(x[i])
+            exact[i] = sigmoid_scalar(x[i])
+            e[i] = exp_nonpositive(-abs(x[i]))
+
+    x = np.concatenate([np.linspace(-120, 120, 200_001), [0.0, -0.0, 1e-30, -1e-30, 86.9, -86.9,
+                                                          np.inf, -np.inf]]).astype(np.float32)
+    fast, exact, e = (np.empty_like(x) for _ in range(3))
+    both(x, fast, exact, e)
+    assert np.abs(fast - exact).max() <= 1.2e-7
+    near = np.abs(x) < 87
+    want = np.exp(-np.abs(x[near].astype(np.float64)))
+    assert (np.abs(e[near] - want) / want).max() < 3e-7
+    assert fast[-2] == 1.0 and 0.0 <= fast[-1] < 1e-37     # +-inf scores stay in [0, 1]

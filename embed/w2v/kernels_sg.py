@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, axpy, axpy4, dot, dot4, dot44, prefetch_row
+from embed.w2v.kernel_support import (KERNEL_JIT, axpy, axpy4, dot, dot4, dot44, prefetch_row,
+                                      sigmoid_fast)
 from embed.w2v.kernels_hs import prefetch_path, tree_of
 from embed.w2v.sampling import draw_context, draw_negative, subsample
 from embed.w2v.window_rows import load_rows, make_ring, store_rows
@@ -65,13 +65,13 @@ def score_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, want_loss):
         for t in range(four, nt):
             g[a, t] = dot(syn0, c, syn1, targets[t])
     loss = 0.0
-    for a in range(m):          # their gradients apart: independent exps, no branch
+    if want_loss:
+        for a in range(m):
+            for t in range(nt):
+                loss += logistic_loss_scalar(g[a, t], _ONE - np.float32(codes[t]))
+    for a in range(m):          # their gradients apart: no call, no branch (vectorized)
         for t in range(nt):
-            s = g[a, t]
-            label = _ONE - np.float32(codes[t])
-            g[a, t] = (label - sigmoid_scalar(s)) * alpha
-            if want_loss:
-                loss += logistic_loss_scalar(s, label)
+            g[a, t] = (_ONE - np.float32(codes[t]) - sigmoid_fast(g[a, t])) * alpha
     return loss
 
 

@@ -63,11 +63,11 @@ def test_cbow_step_against_the_centres_path_equals_layered_sgd():
     a_in, a_nodes = W_in.copy(), nodes.copy()
     depth = tree[huffman.POINTS].shape[1]
     h, dh = np.empty((2, DIM), np.float32), np.empty((2, DIM), np.float32)
-    g = np.empty((1, depth), np.float32)
+    g = np.empty(depth, np.float32)
     fused_tree = (a_nodes, tree[huffman.POINTS], tree[huffman.CODES], tree[huffman.LENGTHS])
     group_ctx = np.stack([np.zeros(5, np.int32), ctx])          # the step of member 1 of 2
     loss_fused = cbow_hs_step(a_in, fused_tree, group_ctx, np.array([0, 5], np.int32), 1, w,
-                              np.float32(LR), h, dh, np.arange(2, dtype=np.int32), g, True)
+                              np.float32(LR), h, dh, g, True)
     loss_layered = layered_step(W_in, nodes, ctx, np.array([w]), tree,
                                 reduce_counts=np.array([5]))
     np.testing.assert_allclose(a_in, W_in, atol=2e-6)

@@ -19,9 +19,9 @@ from numba import njit
 
 from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, cross, cross4, prefetch_row
+from embed.w2v.kernel_support import (KERNEL_JIT, cross, cross4, dot, dot4, prefetch_row,
+                                      sigmoid_fast)
 from embed.w2v.kernels_hs import cbow_group, prefetch_path, tree_of
-from embed.w2v.kernels_sg import score_block
 from embed.w2v.sampling import draw_context, draw_negative, subsample
 from embed.w2v.window_rows import load_rows, make_ring, store_rows
 
@@ -81,28 +81,40 @@ def add_to_contexts(syn0, ctx, cnt, b0, b1, dh):
                 syn0[c, d] += dh[b, d]
 
 
-@njit(**KERNEL_JIT)
-def cbow_hs_step(syn0, tree, ctx, cnt, b, w, alpha, h, dh, rows, g, want_loss):
+@njit(**KERNEL_JIT, inline="always")
+def cbow_hs_step(syn0, tree, ctx, cnt, b, w, alpha, h, dh, g, want_loss):
     """Member ``b`` of a CBOW group (centre ``w``) against its Huffman path (``kernels_hs``);
     return the summed loss.
 
     h[b] = the mean of the context rows ctx[b, :cnt[b]] (h, dh float32 [G, dim] scratch) is
-    scored as ``sg_block`` scores (``score_block``, rows int32 [G] = 0, 1, ..., G-1; g float32
-    [1, >= path length]); with one input row each node's step and h's gradient dh[b] take one
-    pass (``cross4``), and dh[b] then goes to every context row.
+    scored against the path's node rows, four a pass (g float32 [>= path length] scratch);
+    with one input row each node's step and h's gradient dh[b] take one pass (``cross4``),
+    and dh[b] then goes to every context row. Inlined, reading the path in place (points[w, t]):
+    as a call taking views of the path, the reference counting of its arguments cost CBOW
+    about 10%.
     """
     if cnt[b] == 0:
         return 0.0
     nodes, points, codes, lengths = tree
     context_means(syn0, ctx, cnt, b, b + 1, h, dh)
-    path, n = points[w], lengths[w]
-    loss = score_block(h, nodes, rows[b:], 1, path, codes[w], n, alpha, g, want_loss)
+    n = lengths[w]
     four = n - n % 4
-    for t in range(0, four, 4):       # the nodes of a path are distinct, as cross4 needs
-        cross4(nodes, path[t], path[t + 1], path[t + 2], path[t + 3], g[0, t], g[0, t + 1],
-               g[0, t + 2], g[0, t + 3], h, b, dh, b)
+    for t in range(0, four, 4):
+        g[t], g[t + 1], g[t + 2], g[t + 3] = dot4(h, b, nodes, points[w, t], points[w, t + 1],
+                                                  points[w, t + 2], points[w, t + 3])
     for t in range(four, n):
-        cross(nodes, path[t], g[0, t], h, b, dh, b)
+        g[t] = dot(h, b, nodes, points[w, t])
+    loss = 0.0
+    if want_loss:
+        for t in range(n):
+            loss += logistic_loss_scalar(g[t], _ONE - np.float32(codes[w, t]))
+    for t in range(n):
+        g[t] = (_ONE - np.float32(codes[w, t]) - sigmoid_fast(g[t])) * alpha
+    for t in range(0, four, 4):       # the nodes of a path are distinct, as cross4 needs
+        cross4(nodes, points[w, t], points[w, t + 1], points[w, t + 2], points[w, t + 3], g[t],
+               g[t + 1], g[t + 2], g[t + 3], h, b, dh, b)
+    for t in range(four, n):
+        cross(nodes, points[w, t], g[t], h, b, dh, b)
     add_to_contexts(syn0, ctx, cnt, b, b + 1, dh)
     return loss
 
@@ -236,13 +248,13 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
     [n], ctx int32 [group, 2*window], cnt/centres int32 [group], negs int32 [2, negative] (this
     group's negatives and the next group's, drawn one group ahead so their rows can be
     prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative], path_scratch
-    ``cbow_hs_step``'s (h, dh, rows, g).
+    ``cbow_hs_step``'s (h, dh, g).
     ``local``: context rows are read and written in the per-thread ``ring`` / ``base`` float32
     [cap >= group*(2*window+1) + 2*window + 2, dim] (``embed.w2v.window_rows``), not ``syn0``.
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
     hs = tree[3].shape[0] > 0
-    hpath, dhpath, rows, gpath = path_scratch
+    hpath, dhpath, gpath = path_scratch
     state = np.uint64(seed)
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
     loss = 0.0
@@ -282,7 +294,7 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
         if hs:
             for b in range(gsz):
                 loss += cbow_hs_step(src, tree, ctx, cnt, b, centres[b], alpha, hpath, dhpath,
-                                     rows, gpath, want)
+                                     gpath, want)
         if negative > 0:
             loss += cbow_block(src, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha,
                                h, dh, g, want)
@@ -315,7 +327,7 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     dh = np.empty((G, dim), np.float32)
     g = np.empty((G, k + 1), np.float32)
     path_scratch = (np.empty((G, dim), np.float32), np.empty((G, dim), np.float32),
-                    np.arange(G, dtype=np.int32), np.empty((1, tree[1].shape[1]), np.float32))
+                    np.empty(tree[1].shape[1], np.float32))
     local = st.context_rows == "window"
     ring, base = make_ring(st, G * (2 * win + 1) + 2 * win + 2)
 

@@ -38,7 +38,7 @@ _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def score_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, want_loss):
     """The first half of a block step: g[a, t] = (label - sigmoid(syn0[ctx[a]] . syn1[targets[t]]))
     * alpha for the m x nt (input, target) pairs, label 1 - codes[t]; return their summed
@@ -75,9 +75,11 @@ def score_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, want_loss):
     return loss
 
 
-@njit(**KERNEL_JIT)
+@njit(**KERNEL_JIT, inline="always")
 def sg_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, grad, want_loss):
-    """One HogBatch step; return the summed logistic loss (0 unless ``want_loss``).
+    """One HogBatch step; return the summed logistic loss (0 unless ``want_loss``). Inlined
+    (with ``score_block``) into the chunk kernel: as calls, the views passed per block (the
+    block's contexts, the centre's path) were reference-counted, atomically, on every call.
 
     ctx int32 [>= m]: input rows; targets int32 [>= nt]: rows of ``syn1``, target t with label
     1 - codes[t] (codes uint8 [>= nt]; ``ns_codes``: targets[0] the positive, the rest

@@ -136,9 +136,9 @@ def test_the_kernels_sigmoid_is_the_exact_one_to_float32_rounding():
     from numba import njit
 
     from embed.nn.activations import sigmoid_scalar
-    from embed.w2v.kernel_support import exp_nonpositive, sigmoid_fast
+    from embed.w2v.kernel_support import KERNEL_JIT, exp_nonpositive, sigmoid_fast
 
-    @njit
+    @njit(**{**KERNEL_JIT, "cache": False})     # fastmath, as the kernels compile it
     def both(x, fast, exact, e):
         for i in range(x.shape[0]):
             fast[i] = sigmoid_fast(x[i])
@@ -152,5 +152,5 @@ def test_the_kernels_sigmoid_is_the_exact_one_to_float32_rounding():
     assert np.abs(fast - exact).max() <= 1.2e-7
     near = np.abs(x) < 87
     want = np.exp(-np.abs(x[near].astype(np.float64)))
-    assert (np.abs(e[near] - want) / want).max() < 3e-7
+    assert (np.abs(e[near] - want) / want).max() < 5e-7
     assert fast[-2] == 1.0 and 0.0 <= fast[-1] < 1e-37     # +-inf scores stay in [0, 1]

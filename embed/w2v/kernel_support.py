@@ -1,6 +1,6 @@
 """What every training kernel shares besides the math: its numba options, ``prefetch_row`` and
 the row operations of the dense blocks, four rows a pass (``dot4``, ``axpy4``, ``cross4``) and
-the 4 x 4 tile of scores (``dot44``), and a sigmoid that vectorizes (``sigmoid_fast``)."""
+the 4 x 4 tiles of scores and updates (``dot44``, ``axpy44``), and a sigmoid that vectorizes (``sigmoid_fast``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -172,6 +172,33 @@ def axpy4(y, i, g0, g1, g2, g3, x, j0, j1, j2, j3):
     """y[i] += g0 x[j0] + g1 x[j1] + g2 x[j2] + g3 x[j3]."""
     for d in range(y.shape[1]):
         y[i, d] += (g0 * x[j0, d] + g1 * x[j1, d]) + (g2 * x[j2, d] + g3 * x[j3, d])
+
+
+@njit(**KERNEL_JIT, inline="always")
+def axpy44(y, i0, i1, i2, i3, g, a, t, by_target, x, j0, j1, j2, j3):
+    """y[i_r] += sum_c G[r, c] x[j_c] for r, c < 4 in one pass (eight rows loaded, four stored,
+    where four ``axpy4`` passes load twenty): G[r, c] = g[a + r, t + c], or with ``by_target``
+    g[a + c, t + r] (the 4 x 4 tile of a block's gradient g[input, target], seen from the
+    inputs or from the targets)."""
+    if by_target:
+        g00, g01, g02, g03 = g[a, t], g[a + 1, t], g[a + 2, t], g[a + 3, t]
+        g10, g11, g12, g13 = g[a, t + 1], g[a + 1, t + 1], g[a + 2, t + 1], g[a + 3, t + 1]
+        g20, g21, g22, g23 = g[a, t + 2], g[a + 1, t + 2], g[a + 2, t + 2], g[a + 3, t + 2]
+        g30, g31, g32, g33 = g[a, t + 3], g[a + 1, t + 3], g[a + 2, t + 3], g[a + 3, t + 3]
+    else:
+        g00, g01, g02, g03 = g[a, t], g[a, t + 1], g[a, t + 2], g[a, t + 3]
+        g10, g11, g12, g13 = g[a + 1, t], g[a + 1, t + 1], g[a + 1, t + 2], g[a + 1, t + 3]
+        g20, g21, g22, g23 = g[a + 2, t], g[a + 2, t + 1], g[a + 2, t + 2], g[a + 2, t + 3]
+        g30, g31, g32, g33 = g[a + 3, t], g[a + 3, t + 1], g[a + 3, t + 2], g[a + 3, t + 3]
+    for d in range(y.shape[1]):
+        x0 = x[j0, d]
+        x1 = x[j1, d]
+        x2 = x[j2, d]
+        x3 = x[j3, d]
+        y[i0, d] += (g00 * x0 + g01 * x1) + (g02 * x2 + g03 * x3)
+        y[i1, d] += (g10 * x0 + g11 * x1) + (g12 * x2 + g13 * x3)
+        y[i2, d] += (g20 * x0 + g21 * x1) + (g22 * x2 + g23 * x3)
+        y[i3, d] += (g30 * x0 + g31 * x1) + (g32 * x2 + g33 * x3)
 
 
 @njit(**KERNEL_JIT, inline="always")

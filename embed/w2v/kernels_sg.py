@@ -19,8 +19,8 @@ import numpy as np
 from numba import njit
 
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import (KERNEL_JIT, axpy, axpy4, dot, dot4, dot44, prefetch_row,
-                                      sigmoid_fast)
+from embed.w2v.kernel_support import (KERNEL_JIT, axpy, axpy4, axpy44, dot, dot4, dot44,
+                                      prefetch_row, sigmoid_fast)
 from embed.w2v.kernels_hs import prefetch_path, tree_of
 from embed.w2v.sampling import draw_context, draw_negative, subsample
 from embed.w2v.window_rows import load_rows, make_ring, store_rows
@@ -89,21 +89,36 @@ def sg_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, grad, want_loss):
     """
     loss = score_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, want_loss)
     four = nt - nt % 4
-    for a in range(m):          # each input row's step, from the target rows before theirs
+    rows = m - m % 4
+    for a in range(m):
         for d in range(syn0.shape[1]):
             grad[a, d] = _ZERO
+    for a in range(0, rows, 4):     # the input rows' steps, 4 x 4 a pass, from the target rows
+        for t in range(0, four, 4):     # before theirs
+            axpy44(grad, a, a + 1, a + 2, a + 3, g, a, t, False, syn1, targets[t],
+                   targets[t + 1], targets[t + 2], targets[t + 3])
+        for t in range(four, nt):
+            for r in range(a, a + 4):
+                axpy(grad, r, g[r, t], syn1, targets[t])
+    for a in range(rows, m):
         for t in range(0, four, 4):
             axpy4(grad, a, g[a, t], g[a, t + 1], g[a, t + 2], g[a, t + 3], syn1, targets[t],
                   targets[t + 1], targets[t + 2], targets[t + 3])
         for t in range(four, nt):
             axpy(grad, a, g[a, t], syn1, targets[t])
-    four = m - m % 4
-    for t in range(nt):         # the target rows' steps, four input rows a pass
+    for t in range(0, four, 4):     # the target rows' steps, 4 x 4 a pass
+        for a in range(0, rows, 4):
+            axpy44(syn1, targets[t], targets[t + 1], targets[t + 2], targets[t + 3], g, a, t,
+                   True, syn0, ctx[a], ctx[a + 1], ctx[a + 2], ctx[a + 3])
+        for a in range(rows, m):
+            for r in range(t, t + 4):
+                axpy(syn1, targets[r], g[a, r], syn0, ctx[a])
+    for t in range(four, nt):
         r = targets[t]
-        for a in range(0, four, 4):
+        for a in range(0, rows, 4):
             axpy4(syn1, r, g[a, t], g[a + 1, t], g[a + 2, t], g[a + 3, t], syn0, ctx[a],
                   ctx[a + 1], ctx[a + 2], ctx[a + 3])
-        for a in range(four, m):
+        for a in range(rows, m):
             axpy(syn1, r, g[a, t], syn0, ctx[a])
     for a in range(m):
         axpy(syn0, ctx[a], _ONE, grad, a)

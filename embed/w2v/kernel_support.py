@@ -1,6 +1,7 @@
 """What every training kernel shares besides the math: its numba options, ``prefetch_row`` and
 the row operations of the dense blocks, four rows a pass (``dot4``, ``axpy4``, ``cross4``) and
-the 4 x 4 tiles of scores and updates (``dot44``, ``axpy44``), and a sigmoid that vectorizes (``sigmoid_fast``)."""
+the 4 x 4 tiles of scores and updates (``dot44``, ``axpy44``), and a sigmoid that vectorizes
+(``sigmoid_fast``)."""
 from __future__ import annotations
 
 import numpy as np

@@ -191,7 +191,7 @@ def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, a
                 nt_next, state = draw_targets(syn1, table, buf[i + 1], negative, state,
                                               targets[nxt])
             if hs:
-                prefetch_path(tree, buf[i + 1])
+                prefetch_path(nodes, points, lengths, buf[i + 1])
             if i + 1 + window < n:
                 prefetch_row(syn0, buf[i + 1 + window])
         if local:

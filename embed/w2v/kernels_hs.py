@@ -20,7 +20,7 @@ first, then the negatives (``negative`` > 0), as word2vec.c does with ``-hs 1 -n
   every context row, as in word2vec.c. With negatives CBOW visits its centres in the groups
   of the shared-negatives step; without, one by one in corpus order (groups of 1).
 
-CBOW steps the top of the tree (the ``HOT_ROWS`` most frequent nodes) in a per-thread copy
+Both step the top of the tree (the ``HOT_ROWS`` most frequent nodes) in a per-thread copy
 (``hot_of``, ``load_hot`` / ``store_hot`` at each chunk's start and end): other threads see
 those nodes' updates a chunk late, and a single thread trains exactly as without the copy.
 

@@ -21,7 +21,7 @@ from numba import njit
 from embed.nn.losses import logistic_loss_scalar
 from embed.w2v.kernel_support import (KERNEL_JIT, axpy, axpy4, axpy44, dot, dot4, dot44,
                                       prefetch_row, sigmoid_fast)
-from embed.w2v.kernels_hs import prefetch_path, tree_of
+from embed.w2v.kernels_hs import hot_of, hot_prefix, load_hot, prefetch_path, store_hot, tree_of
 from embed.w2v.sampling import draw_context, draw_negative, subsample
 from embed.w2v.window_rows import load_rows, make_ring, store_rows
 
@@ -87,12 +87,25 @@ def sg_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, grad, want_loss):
     equals SGD with learning rate ``alpha`` on the summed logistic loss of the m x nt (context,
     target) pairs, every gradient taken at the values before the step.
     """
-    loss = score_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, want_loss)
-    four = nt - nt % 4
-    rows = m - m % 4
     for a in range(m):
         for d in range(syn0.shape[1]):
             grad[a, d] = _ZERO
+    loss = block_part(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, grad, want_loss)
+    for a in range(m):
+        axpy(syn0, ctx[a], _ONE, grad, a)
+    return loss
+
+
+@njit(**KERNEL_JIT, inline="always")
+def block_part(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, grad, want_loss):
+    """``sg_block`` but the input rows' step: the scores of the m x nt pairs, their gradients
+    added into grad[:m] (from the target rows before their step), then the target rows' steps.
+    Targets in two tables (the centre's path partly in a thread's copy of the top of the tree)
+    are two parts between one zeroing of grad and one step of the input rows: the same step,
+    since no part reads what another writes."""
+    loss = score_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, want_loss)
+    four = nt - nt % 4
+    rows = m - m % 4
     for a in range(0, rows, 4):     # the input rows' steps, 4 x 4 a pass, from the target rows
         for t in range(0, four, 4):     # before theirs
             axpy44(grad, a, a + 1, a + 2, a + 3, g, a, t, False, syn1, targets[t],
@@ -120,8 +133,6 @@ def sg_block(syn0, syn1, ctx, m, targets, codes, nt, alpha, g, grad, want_loss):
                   ctx[a + 1], ctx[a + 2], ctx[a + 3])
         for a in range(rows, m):
             axpy(syn1, r, g[a, t], syn0, ctx[a])
-    for a in range(m):
-        axpy(syn0, ctx[a], _ONE, grad, a)
     return loss
 
 
@@ -149,11 +160,12 @@ def draw_targets(syn1, table, w, negative, state, row):
 
 
 @njit(**KERNEL_JIT)
-def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, alpha, keep_unk,
-                   seed, loss_every, buf, lo, hi, ctx, targets, neg_codes, g, grad, local, ring,
-                   base):
+def train_sg_chunk(syn0, syn1, tree, hot, hot_targets, ids, ends, keep, table, window, negative,
+                   alpha, keep_unk, seed, loss_every, buf, lo, hi, ctx, targets, neg_codes, g, grad,
+                   local, ring, base):
     """Train skip-gram on one chunk of the id stream: each centre's contexts, in blocks, against
-    its Huffman path (``tree``, see ``kernels_hs``; skipped when empty), then against
+    its Huffman path (``tree``, see ``kernels_hs``; skipped when empty; its top nodes in the
+    thread's copy ``hot``, hot_targets int32 [path width] scratch), then against
     [centre, negatives] (``negative`` > 0; ``syn1`` is only read then).
 
     ids int32 [n]: raw corpus ids (UNK included); ends int32 [s]: the chunk's sentence ends
@@ -175,6 +187,9 @@ def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, a
     nloss = 0
     if n == 0:
         return n, loss, nloss
+    load_hot(nodes, hot)
+    hlocal = hot[0]
+    cut = nodes.shape[0] - hlocal.shape[0]
     src = ring if local else syn0
     mask = ring.shape[0] - 1 if local else -1
     loaded = 0      # positions [stored, loaded) are in the ring (local only)
@@ -201,10 +216,21 @@ def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, a
         m, state = draw_context(buf, i, lo, hi, window, state, ctx, mask)
         w = buf[i]
         want = loss_every > 0 and i % loss_every == 0
-        for s in range(0, m if hs else 0, HS_BLOCK):
+        top = hot_prefix(nodes, hlocal, points, lengths, w) if hs else 0
+        for t in range(top):
+            hot_targets[t] = points[w, t] - cut
+        for s in range(0, m if hs else 0, HS_BLOCK):    # the path's top in the thread's copy
             mb = min(HS_BLOCK, m - s)
-            loss += sg_block(src, nodes, ctx[s:s + mb], mb, points[w], codes[w], lengths[w],
-                             alpha, g, grad, want)
+            c = ctx[s:s + mb]
+            for a in range(mb):
+                for d in range(src.shape[1]):
+                    grad[a, d] = _ZERO
+            loss += block_part(src, hlocal, c, mb, hot_targets, codes[w], top, alpha, g, grad,
+                               want)
+            loss += block_part(src, nodes, c, mb, points[w, top:], codes[w, top:],
+                               lengths[w] - top, alpha, g, grad, want)
+            for a in range(mb):
+                axpy(src, c[a], _ONE, grad, a)
         for s in range(0, m if negative > 0 else 0, MAX_BLOCK):
             mb = min(MAX_BLOCK, m - s)
             loss += sg_block(src, syn1, ctx[s:s + mb], mb, targets[cur], neg_codes, nt, alpha, g,
@@ -218,6 +244,7 @@ def train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, a
         nt = nt_next
     if local:
         store_rows(syn0, ring, base, buf, stored, loaded)
+    store_hot(nodes, hot)
     return n, loss, nloss
 
 
@@ -227,6 +254,8 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     syn0 = model.vectors
     syn1 = model.output if st.negative > 0 else syn0
     tree = tree_of(model, st)
+    hot = hot_of(model, st)
+    hot_targets = np.empty(tree[1].shape[1], np.int32)
     win, k = st.window, st.negative
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     ctx = np.empty(2 * win, np.int32)
@@ -239,8 +268,8 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     alpha_t = np.float32
 
     def run(ids, ends, alpha, seed):
-        return train_sg_chunk(syn0, syn1, tree, ids, ends, keep, table, win, k, alpha_t(alpha),
-                              st.keep_unk, seed, loss_every, buf, lo, hi, ctx, targets, codes, g,
-                              grad, local, ring, base)
+        return train_sg_chunk(syn0, syn1, tree, hot, hot_targets, ids, ends, keep, table, win, k,
+                              alpha_t(alpha), st.keep_unk, seed, loss_every, buf, lo, hi, ctx,
+                              targets, codes, g, grad, local, ring, base)
 
     return run

@@ -56,18 +56,32 @@ def test_skipgram_block_against_the_centres_path_equals_layered_sgd():
     assert not np.allclose(a_nodes, tables()[1])            # the step really moved something
 
 
-def test_cbow_step_against_the_centres_path_equals_layered_sgd():
+@pytest.mark.parametrize("hot_rows", [0, 3])
+def test_cbow_step_against_the_centres_path_equals_layered_sgd(hot_rows):
+    # hot_rows 3: the path's top nodes are stepped in the thread's copy (kernels_hs.hot_of)
+    # and written back by store_hot, as the chunk kernels do
+    from types import SimpleNamespace
+
+    from embed.w2v.kernels_hs import hot_of, hot_prefix, load_hot, store_hot
+
     W_in, nodes, tree = tables(1)
     w = 4
     ctx = np.array([1, 2, 9, 1, 20], np.int32)
     a_in, a_nodes = W_in.copy(), nodes.copy()
     depth = tree[huffman.POINTS].shape[1]
     h, dh = np.empty((2, DIM), np.float32), np.empty((2, DIM), np.float32)
-    g = np.empty((1, depth), np.float32)
+    g = np.empty(depth, np.float32)
     fused_tree = (a_nodes, tree[huffman.POINTS], tree[huffman.CODES], tree[huffman.LENGTHS])
+    model = SimpleNamespace(arrays={**tree, huffman.NODES: a_nodes})
+    hot = hot_of(model, SimpleNamespace(hs=True, dim=DIM), hot_rows)
+    top = hot_prefix(a_nodes, hot[0], tree[huffman.POINTS], tree[huffman.LENGTHS], w)
+    assert len(hot[0]) == hot_rows and (top > 0) == (hot_rows > 0)
+    assert top < tree[huffman.LENGTHS][w]                       # and the rest in the table
+    load_hot(a_nodes, hot)
     group_ctx = np.stack([np.zeros(5, np.int32), ctx])          # the step of member 1 of 2
-    loss_fused = cbow_hs_step(a_in, fused_tree, group_ctx, np.array([0, 5], np.int32), 1, w,
-                              np.float32(LR), h, dh, np.arange(2, dtype=np.int32), g, True)
+    loss_fused = cbow_hs_step(a_in, *fused_tree, hot[0], group_ctx,
+                              np.array([0, 5], np.int32), 1, w, np.float32(LR), h, dh, g, True)
+    store_hot(a_nodes, hot)
     loss_layered = layered_step(W_in, nodes, ctx, np.array([w]), tree,
                                 reduce_counts=np.array([5]))
     np.testing.assert_allclose(a_in, W_in, atol=2e-6)

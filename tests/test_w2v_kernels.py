@@ -40,6 +40,33 @@ def test_skipgram_hogbatch_block_equals_layered_sgd():
     assert not np.allclose(a_in, tables()[0])  # the step really moved something
 
 
+@pytest.mark.parametrize("m", [1, 3, 4, 5, 8])
+@pytest.mark.parametrize("nt", [1, 3, 4, 7, 9])
+def test_skipgram_block_of_any_shape_is_one_sgd_step_on_the_summed_loss(m, nt):
+    # every split of the block into 4 x 4 tiles, 4-row passes and remainders; dim 13 leaves a
+    # remainder after every vector width
+    rng = np.random.default_rng(m * 10 + nt)
+    dim = 13
+    W_in = rng.normal(0, 0.5, (V, dim)).astype(np.float32)
+    W_out = rng.normal(0, 0.5, (V, dim)).astype(np.float32)
+    ctx = rng.integers(0, V, m).astype(np.int32)
+    targets = rng.choice(V, nt, replace=False).astype(np.int32)
+    codes = rng.integers(0, 2, nt).astype(np.uint8)
+    a_in, a_out = W_in.copy(), W_out.copy()
+    loss = sg_block(a_in, a_out, ctx, m, targets, codes, nt, np.float32(LR),
+                    np.empty((m, nt), np.float32), np.empty((m, dim), np.float32), True)
+    C, T = W_in[ctx].astype(np.float64), W_out[targets].astype(np.float64)
+    scores = C @ T.T
+    labels = 1.0 - codes[None, :]
+    g = (labels - 1.0 / (1.0 + np.exp(-scores))) * LR
+    np.add.at(W_out, targets, (g.T @ C).astype(np.float32))
+    np.add.at(W_in, ctx, (g @ T).astype(np.float32))
+    np.testing.assert_allclose(a_in, W_in, atol=2e-6)
+    np.testing.assert_allclose(a_out, W_out, atol=2e-6)
+    want = np.sum(np.logaddexp(0, -scores) * labels + np.logaddexp(0, scores) * (1 - labels))
+    np.testing.assert_allclose(loss, want, rtol=1e-5)
+
+
 def test_cbow_shared_negative_block_equals_layered_sgd():
     W_in, W_out = tables(1)
     counts = np.array([4, 2, 3], np.int32)
@@ -103,3 +130,27 @@ def test_fused_and_layered_paths_train_the_same_vectors_over_whole_chunks(model_
     assert not np.allclose(fused.vectors, fresh_start(vocab, st).model.vectors, atol=1e-3)
     np.testing.assert_allclose(fused.vectors, layered.vectors, atol=2e-5)
     np.testing.assert_allclose(fused.output, layered.output, atol=2e-5)
+
+
+def test_the_kernels_sigmoid_is_the_exact_one_to_float32_rounding():
+    from numba import njit
+
+    from embed.nn.activations import sigmoid_scalar
+    from embed.w2v.kernel_support import KERNEL_JIT, exp_nonpositive, sigmoid_fast
+
+    @njit(**{**KERNEL_JIT, "cache": False})     # fastmath, as the kernels compile it
+    def both(x, fast, exact, e):
+        for i in range(x.shape[0]):
+            fast[i] = sigmoid_fast(x[i])
+            exact[i] = sigmoid_scalar(x[i])
+            e[i] = exp_nonpositive(-abs(x[i]))
+
+    x = np.concatenate([np.linspace(-120, 120, 200_001), [0.0, -0.0, 1e-30, -1e-30, 86.9, -86.9,
+                                                          np.inf, -np.inf]]).astype(np.float32)
+    fast, exact, e = (np.empty_like(x) for _ in range(3))
+    both(x, fast, exact, e)
+    assert np.abs(fast - exact).max() <= 1.2e-7
+    near = np.abs(x) < 87
+    want = np.exp(-np.abs(x[near].astype(np.float64)))
+    assert (np.abs(e[near] - want) / want).max() < 5e-7
+    assert fast[-2] == 1.0 and 0.0 <= fast[-1] < 1e-37     # +-inf scores stay in [0, 1]

@@ -1,5 +1,7 @@
 """What every training kernel shares besides the math: its numba options, ``prefetch_row`` and
-the row operations of the dense blocks, four rows a pass (``dot4``, ``axpy4``, ``cross4``)."""
+the row operations of the dense blocks, four rows a pass (``dot4``, ``axpy4``, ``cross4``) and
+the 4 x 4 tiles of scores and updates (``dot44``, ``axpy44``), and a sigmoid that vectorizes
+(``sigmoid_fast``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -45,6 +47,59 @@ def prefetch_row(typingctx, arr, row):
     return sig, codegen
 
 
+@intrinsic
+def _float32_from_bits(typingctx, bits):
+    """The float32 whose IEEE bits are the low 32 bits of the integer ``bits`` (a
+    reinterpretation, no conversion)."""
+    if not isinstance(bits, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        low = builder.trunc(args[0], ir.IntType(32)) if bits.bitwidth > 32 else args[0]
+        return builder.bitcast(low, ir.FloatType())
+
+    return types.float32(bits), codegen
+
+
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+_LOG2E = np.float32(1.4426950408889634)
+_LN2_HI = np.float32(0.693145751953125)      # 12 significant bits: k * _LN2_HI is exact
+_LN2_LO = np.float32(1.4286068203094173e-06)
+_EXP_FLOOR = np.float32(-87.0)      # e^-87 ~ 1.6e-38: still a normal float32
+_HALF = np.float32(0.5)
+_BIAS = np.int32(127)
+_MANTISSA = np.int32(23)
+# 1/k! for k = 6 .. 2: e^u on |u| <= ln2 / 2 by Taylor to degree 6 (relative error < 2e-7)
+_C6, _C5, _C4, _C3, _C2 = (np.float32(1 / 720), np.float32(1 / 120), np.float32(1 / 24),
+                           np.float32(1 / 6), np.float32(0.5))
+
+
+@njit(**KERNEL_JIT, inline="always")
+def exp_nonpositive(x):
+    """e^x for float32 x <= 0 (below -87: e^-87), as 2^k e^u with k the nearest integer to
+    x log2(e) and |u| <= ln2 / 2: a polynomial and an exponent written into the bits, no libm
+    call and no branch, so loops over it vectorize; within 5e-7 of np.exp (relative, as the
+    kernels compile it: fastmath reassociates the polynomial)."""
+    x = max(x, _EXP_FLOOR)
+    k = np.int32(x * _LOG2E - _HALF)        # truncation of a number <= 0: the nearest integer
+    kf = np.float32(k)
+    u = (x - kf * _LN2_HI) - kf * _LN2_LO   # ln2 in two parts: u exact to float32 rounding
+    p = _ONE + u * (_ONE + u * (_C2 + u * (_C3 + u * (_C4 + u * (_C5 + u * _C6)))))
+    return p * _float32_from_bits((k + _BIAS) << _MANTISSA)
+
+
+@njit(**KERNEL_JIT, inline="always")
+def sigmoid_fast(x):
+    """1 / (1 + e^-x) for float32 x, as ``embed.nn.activations.sigmoid_scalar`` computes it
+    (e = e^-|x|, then 1 / (1 + e) or e / (1 + e)) but with ``exp_nonpositive``: the per-node
+    sigmoid of hierarchical softmax was a libm call per score (8% of skip-gram's time); within
+    1.2e-7 of ``sigmoid_scalar`` (one float32 step at 1)."""
+    e = exp_nonpositive(-abs(x))
+    r = _ONE / (_ONE + e)
+    return r if x >= _ZERO else e * r
+
+
 # Four rows a pass: one pass over the columns loads the shared row once for four multiply-adds
 # (the kernels move rows through L1 more than they compute); a remainder goes one row at a time.
 # Together with the branch-free sigmoid this made the skip-gram block step 2x faster than one
@@ -73,6 +128,40 @@ def dot4(a, i, b, j0, j1, j2, j3):
 
 
 @njit(**KERNEL_JIT, inline="always")
+def dot44(a, i0, i1, i2, i3, b, j0, j1, j2, j3):
+    """The 4 x 4 dot products a[i_r] . b[j_c] in one pass (row-major tuple of 16): eight row
+    loads for sixteen multiply-adds, where four ``dot4`` passes load twenty rows."""
+    s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = np.float32(0.0)
+    s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = np.float32(0.0)
+    for d in range(a.shape[1]):
+        x0 = a[i0, d]
+        x1 = a[i1, d]
+        x2 = a[i2, d]
+        x3 = a[i3, d]
+        y0 = b[j0, d]
+        y1 = b[j1, d]
+        y2 = b[j2, d]
+        y3 = b[j3, d]
+        s00 += x0 * y0
+        s01 += x0 * y1
+        s02 += x0 * y2
+        s03 += x0 * y3
+        s10 += x1 * y0
+        s11 += x1 * y1
+        s12 += x1 * y2
+        s13 += x1 * y3
+        s20 += x2 * y0
+        s21 += x2 * y1
+        s22 += x2 * y2
+        s23 += x2 * y3
+        s30 += x3 * y0
+        s31 += x3 * y1
+        s32 += x3 * y2
+        s33 += x3 * y3
+    return (s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33)
+
+
+@njit(**KERNEL_JIT, inline="always")
 def axpy(y, i, g, x, j):
     """y[i] += g * x[j]."""
     for d in range(y.shape[1]):
@@ -84,6 +173,33 @@ def axpy4(y, i, g0, g1, g2, g3, x, j0, j1, j2, j3):
     """y[i] += g0 x[j0] + g1 x[j1] + g2 x[j2] + g3 x[j3]."""
     for d in range(y.shape[1]):
         y[i, d] += (g0 * x[j0, d] + g1 * x[j1, d]) + (g2 * x[j2, d] + g3 * x[j3, d])
+
+
+@njit(**KERNEL_JIT, inline="always")
+def axpy44(y, i0, i1, i2, i3, g, a, t, by_target, x, j0, j1, j2, j3):
+    """y[i_r] += sum_c G[r, c] x[j_c] for r, c < 4 in one pass (eight rows loaded, four stored,
+    where four ``axpy4`` passes load twenty): G[r, c] = g[a + r, t + c], or with ``by_target``
+    g[a + c, t + r] (the 4 x 4 tile of a block's gradient g[input, target], seen from the
+    inputs or from the targets)."""
+    if by_target:
+        g00, g01, g02, g03 = g[a, t], g[a + 1, t], g[a + 2, t], g[a + 3, t]
+        g10, g11, g12, g13 = g[a, t + 1], g[a + 1, t + 1], g[a + 2, t + 1], g[a + 3, t + 1]
+        g20, g21, g22, g23 = g[a, t + 2], g[a + 1, t + 2], g[a + 2, t + 2], g[a + 3, t + 2]
+        g30, g31, g32, g33 = g[a, t + 3], g[a + 1, t + 3], g[a + 2, t + 3], g[a + 3, t + 3]
+    else:
+        g00, g01, g02, g03 = g[a, t], g[a, t + 1], g[a, t + 2], g[a, t + 3]
+        g10, g11, g12, g13 = g[a + 1, t], g[a + 1, t + 1], g[a + 1, t + 2], g[a + 1, t + 3]
+        g20, g21, g22, g23 = g[a + 2, t], g[a + 2, t + 1], g[a + 2, t + 2], g[a + 2, t + 3]
+        g30, g31, g32, g33 = g[a + 3, t], g[a + 3, t + 1], g[a + 3, t + 2], g[a + 3, t + 3]
+    for d in range(y.shape[1]):
+        x0 = x[j0, d]
+        x1 = x[j1, d]
+        x2 = x[j2, d]
+        x3 = x[j3, d]
+        y[i0, d] += (g00 * x0 + g01 * x1) + (g02 * x2 + g03 * x3)
+        y[i1, d] += (g10 * x0 + g11 * x1) + (g12 * x2 + g13 * x3)
+        y[i2, d] += (g20 * x0 + g21 * x1) + (g22 * x2 + g23 * x3)
+        y[i3, d] += (g30 * x0 + g31 * x1) + (g32 * x2 + g33 * x3)
 
 
 @njit(**KERNEL_JIT, inline="always")

@@ -19,9 +19,10 @@ from numba import njit
 
 from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, cross, cross4, prefetch_row
-from embed.w2v.kernels_hs import cbow_group, prefetch_path, tree_of
-from embed.w2v.kernels_sg import score_block
+from embed.w2v.kernel_support import (KERNEL_JIT, cross, cross4, dot, dot4, prefetch_row,
+                                      sigmoid_fast)
+from embed.w2v.kernels_hs import (cbow_group, hot_of, hot_prefix, load_hot, prefetch_path,
+                                  store_hot, tree_of)
 from embed.w2v.sampling import draw_context, draw_negative, subsample
 from embed.w2v.window_rows import load_rows, make_ring, store_rows
 
@@ -81,28 +82,57 @@ def add_to_contexts(syn0, ctx, cnt, b0, b1, dh):
                 syn0[c, d] += dh[b, d]
 
 
-@njit(**KERNEL_JIT)
-def cbow_hs_step(syn0, tree, ctx, cnt, b, w, alpha, h, dh, rows, g, want_loss):
+@njit(**KERNEL_JIT, inline="always")
+def path_part(table, index, offset, w, t0, t1, codes, alpha, h, b, dh, g, want_loss):
+    """Nodes t0 <= t < t1 of word w's path, rows index[w, t] - offset of ``table``, against h[b]:
+    scores four a pass, then each node's step and its part of h's gradient dh[b] in one pass
+    (``cross4``); return their summed loss."""
+    n = t1 - t0
+    four = t0 + n - n % 4
+    for t in range(t0, four, 4):
+        g[t], g[t + 1], g[t + 2], g[t + 3] = dot4(h, b, table, index[w, t] - offset,
+                                                  index[w, t + 1] - offset,
+                                                  index[w, t + 2] - offset,
+                                                  index[w, t + 3] - offset)
+    for t in range(four, t1):
+        g[t] = dot(h, b, table, index[w, t] - offset)
+    loss = 0.0
+    if want_loss:
+        for t in range(t0, t1):
+            loss += logistic_loss_scalar(g[t], _ONE - np.float32(codes[w, t]))
+    for t in range(t0, t1):
+        g[t] = (_ONE - np.float32(codes[w, t]) - sigmoid_fast(g[t])) * alpha
+    for t in range(t0, four, 4):      # the nodes of a path are distinct, as cross4 needs
+        cross4(table, index[w, t] - offset, index[w, t + 1] - offset, index[w, t + 2] - offset,
+               index[w, t + 3] - offset, g[t], g[t + 1], g[t + 2], g[t + 3], h, b, dh, b)
+    for t in range(four, t1):
+        cross(table, index[w, t] - offset, g[t], h, b, dh, b)
+    return loss
+
+
+@njit(**KERNEL_JIT, inline="always")
+def cbow_hs_step(syn0, nodes, points, codes, lengths, local, ctx, cnt, b, w, alpha, h, dh, g,
+                 want_loss):
     """Member ``b`` of a CBOW group (centre ``w``) against its Huffman path (``kernels_hs``);
     return the summed loss.
 
     h[b] = the mean of the context rows ctx[b, :cnt[b]] (h, dh float32 [G, dim] scratch) is
-    scored as ``sg_block`` scores (``score_block``, rows int32 [G] = 0, 1, ..., G-1; g float32
-    [1, >= path length]); with one input row each node's step and h's gradient dh[b] take one
-    pass (``cross4``), and dh[b] then goes to every context row.
+    scored against the path's node rows (g float32 [>= path length] scratch): the nodes above
+    the depth of ``hot`` (``kernels_hs.hot_of``) in the thread's copy, the rest in the shared
+    table; with one input row each node's step is apart from the others', and h's gradient
+    dh[b] then goes to every context row. Inlined, reading the path in place (points[w, t]): as
+    a call taking views of the path, the reference counting of its arguments cost CBOW ~10%.
     """
     if cnt[b] == 0:
         return 0.0
-    nodes, points, codes, lengths = tree
     context_means(syn0, ctx, cnt, b, b + 1, h, dh)
-    path, n = points[w], lengths[w]
-    loss = score_block(h, nodes, rows[b:], 1, path, codes[w], n, alpha, g, want_loss)
-    four = n - n % 4
-    for t in range(0, four, 4):       # the nodes of a path are distinct, as cross4 needs
-        cross4(nodes, path[t], path[t + 1], path[t + 2], path[t + 3], g[0, t], g[0, t + 1],
-               g[0, t + 2], g[0, t + 3], h, b, dh, b)
-    for t in range(four, n):
-        cross(nodes, path[t], g[0, t], h, b, dh, b)
+    n = lengths[w]
+    top = hot_prefix(nodes, local, points, lengths, w)
+    cut = nodes.shape[0] - local.shape[0]
+    loss = 0.0
+    for part in range(2):           # one copy of the code for both
+        table, offset, t0, t1 = (local, cut, 0, top) if part == 0 else (nodes, 0, top, n)
+        loss += path_part(table, points, offset, w, t0, t1, codes, alpha, h, b, dh, g, want_loss)
     add_to_contexts(syn0, ctx, cnt, b, b + 1, dh)
     return loss
 
@@ -225,7 +255,8 @@ def group_count(n, window, group):
 
 
 @njit(**KERNEL_JIT)
-def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative, alpha, keep_unk,
+def train_cbow_chunk(syn0, syn1, tree, hot, ids, ends, keep, table, window, negative, alpha,
+                     keep_unk,
                      seed, loss_every, group, buf, lo, hi, ctx, cnt, centres, negs, h, dh, g,
                      path_scratch, local, ring, base):
     """Train CBOW on one chunk of the id stream: each centre word against its Huffman path
@@ -236,15 +267,18 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
     [n], ctx int32 [group, 2*window], cnt/centres int32 [group], negs int32 [2, negative] (this
     group's negatives and the next group's, drawn one group ahead so their rows can be
     prefetched), h/dh float32 [group, dim], g float32 [group, 1+negative], path_scratch
-    ``cbow_hs_step``'s (h, dh, rows, g).
+    ``cbow_hs_step``'s (h, dh, g).
     ``local``: context rows are read and written in the per-thread ``ring`` / ``base`` float32
     [cap >= group*(2*window+1) + 2*window + 2, dim] (``embed.w2v.window_rows``), not ``syn0``.
     Returns (words trained after subsampling, loss sum, number of centre words in the loss sum).
     """
     hs = tree[3].shape[0] > 0
-    hpath, dhpath, rows, gpath = path_scratch
+    hpath, dhpath, gpath = path_scratch
     state = np.uint64(seed)
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
+    load_hot(tree[0], hot)
+    hlocal = hot[0]
+    nodes, points, codes, lengths = tree
     loss = 0.0
     nloss = 0
     stride = 2 * window + 1
@@ -268,7 +302,7 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
                 if negative > 0:
                     prefetch_row(syn1, buf[p])
                 if hs:
-                    prefetch_path(tree, buf[p])
+                    prefetch_path(nodes, points, lengths, buf[p])
                 if p + window < n:
                     prefetch_row(syn0, buf[p + window])
         if local:
@@ -281,8 +315,8 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
         want = loss_every > 0 and q % loss_every == 0
         if hs:
             for b in range(gsz):
-                loss += cbow_hs_step(src, tree, ctx, cnt, b, centres[b], alpha, hpath, dhpath,
-                                     rows, gpath, want)
+                loss += cbow_hs_step(src, nodes, points, codes, lengths, hlocal, ctx, cnt, b,
+                                     centres[b], alpha, hpath, dhpath, gpath, want)
         if negative > 0:
             loss += cbow_block(src, syn1, ctx, cnt, gsz, centres, negs[cur], negative, alpha,
                                h, dh, g, want)
@@ -296,6 +330,51 @@ def train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, window, negative,
         cur = nxt
     if local:
         store_rows(syn0, ring, base, buf, stored, loaded)
+    store_hot(tree[0], hot)
+    return n, loss, nloss
+
+
+@njit(**KERNEL_JIT)
+def train_cbow_hs_chunk(syn0, tree, hot, ids, ends, keep, window, alpha, keep_unk, seed, loss_every,
+                        buf, lo, hi, ctx, cnt, path_scratch, local, ring, base):
+    """``train_cbow_chunk`` without negatives (``negative`` 0, groups of 1): the same steps
+    from the same draws, each centre in corpus order against its path, without the group
+    bookkeeping (positions by division, the shared-negatives calls: a fifth of this model's
+    time once the path step was fast). Arguments as there; ctx int32 [1, 2*window], cnt int32
+    [1]; returns (words trained after subsampling, loss sum, centre words in the loss sum)."""
+    hpath, dhpath, gpath = path_scratch
+    state = np.uint64(seed)
+    n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
+    load_hot(tree[0], hot)
+    hlocal = hot[0]
+    nodes, points, codes, lengths = tree
+    loss = 0.0
+    nloss = 0
+    src = ring if local else syn0
+    mask = ring.shape[0] - 1 if local else -1
+    loaded = 0      # positions [stored, loaded) are in the ring (local only)
+    stored = 0
+    for i in range(n):
+        if i + 1 < n:
+            prefetch_path(nodes, points, lengths, buf[i + 1])
+            if i + 1 + window < n:
+                prefetch_row(syn0, buf[i + 1 + window])
+        if local:
+            top = min(n, i + window + 1)
+            load_rows(syn0, ring, base, buf, loaded, top)
+            loaded = max(loaded, top)
+        cnt[0], state = draw_context(buf, i, lo, hi, window, state, ctx[0], mask)
+        want = loss_every > 0 and i % loss_every == 0
+        loss += cbow_hs_step(src, nodes, points, codes, lengths, hlocal, ctx, cnt, 0, buf[i], alpha,
+                             hpath, dhpath, gpath, want)
+        if want and cnt[0] > 0:
+            nloss += 1
+        if local and i + 1 - window > stored:   # no later centre reaches these positions
+            store_rows(syn0, ring, base, buf, stored, i + 1 - window)
+            stored = i + 1 - window
+    if local:
+        store_rows(syn0, ring, base, buf, stored, loaded)
+    store_hot(tree[0], hot)
     return n, loss, nloss
 
 
@@ -305,6 +384,7 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     syn0 = model.vectors
     syn1 = model.output if st.negative > 0 else syn0
     tree = tree_of(model, st)
+    hot = hot_of(model, st)
     win, k, G, dim = st.window, st.negative, cbow_group(st), st.dim
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     ctx = np.empty((G, 2 * win), np.int32)
@@ -315,12 +395,20 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
     dh = np.empty((G, dim), np.float32)
     g = np.empty((G, k + 1), np.float32)
     path_scratch = (np.empty((G, dim), np.float32), np.empty((G, dim), np.float32),
-                    np.arange(G, dtype=np.int32), np.empty((1, tree[1].shape[1]), np.float32))
+                    np.empty(tree[1].shape[1], np.float32))
     local = st.context_rows == "window"
     ring, base = make_ring(st, G * (2 * win + 1) + 2 * win + 2)
 
+    if k == 0:
+        def run(ids, ends, alpha, seed):
+            return train_cbow_hs_chunk(syn0, tree, hot, ids, ends, keep, win, np.float32(alpha),
+                                       st.keep_unk, seed, loss_every, buf, lo, hi, ctx, cnt,
+                                       path_scratch, local, ring, base)
+
+        return run
+
     def run(ids, ends, alpha, seed):
-        return train_cbow_chunk(syn0, syn1, tree, ids, ends, keep, table, win, k,
+        return train_cbow_chunk(syn0, syn1, tree, hot, ids, ends, keep, table, win, k,
                                 np.float32(alpha), st.keep_unk, seed, loss_every, G, buf, lo, hi,
                                 ctx, cnt, centres, negs, h, dh, g, path_scratch, local, ring,
                                 base)

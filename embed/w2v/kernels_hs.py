@@ -20,6 +20,10 @@ first, then the negatives (``negative`` > 0), as word2vec.c does with ``-hs 1 -n
   every context row, as in word2vec.c. With negatives CBOW visits its centres in the groups
   of the shared-negatives step; without, one by one in corpus order (groups of 1).
 
+Both step the top of the tree (the ``HOT_ROWS`` most frequent nodes) in a per-thread copy
+(``hot_of``, ``load_hot`` / ``store_hot`` at each chunk's start and end): other threads see
+those nodes' updates a chunk late, and a single thread trains exactly as without the copy.
+
 Windows and negatives are drawn from the same stream in the same order with or without the
 tree (none for negatives when ``negative`` is 0), so the layered path's walkers
 (``embed.w2v.examples``) yield this family's examples too.
@@ -34,6 +38,12 @@ from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
 
 # The top levels of the tree are on every path and stay in cache; prefetching pays from here on.
 PREFETCH_DEPTH = 4
+# The most frequent inner nodes (the top of the tree) are on most paths: every centre word of
+# every thread writes them, and with two threads running at once the cache lines holding them
+# moved between the cores on almost every step (two threads trained slower than one). Each
+# thread steps its own copy of the HOT_ROWS last node rows (``hot_of``) and adds its change to
+# the shared table at the end of each chunk.
+HOT_ROWS = 256
 
 
 def tree_of(model, st) -> tuple:
@@ -45,14 +55,59 @@ def tree_of(model, st) -> tuple:
             np.empty((0, 1), np.uint8), np.empty(0, np.int32))
 
 
+def hot_of(model, st, rows: int = HOT_ROWS) -> tuple:
+    """One thread's copy of the top of the tree: ``hot`` = (local, base) float32 [K, dim], the
+    working copy of the last K rows of the node table and their value when loaded (K = ``rows``
+    or all inner nodes; 0 without hierarchical softmax). Nodes are numbered as they are made,
+    a parent after its children, so the last rows are the most frequent nodes and a path's nodes
+    from the root down fall: the hot ones (>= the table's length - K) come first."""
+    k = min(rows, model.arrays[NODES].shape[0]) if st.hs else 0
+    return np.zeros((k, st.dim), np.float32), np.zeros((k, st.dim), np.float32)
+
+
+@njit(**KERNEL_JIT)
+def load_hot(nodes, hot):
+    """Start a chunk: the thread's copy of the top of the tree from the shared node table."""
+    local, base = hot
+    cut = nodes.shape[0] - local.shape[0]
+    for r in range(local.shape[0]):
+        for d in range(nodes.shape[1]):
+            v = nodes[cut + r, d]
+            local[r, d] = v
+            base[r, d] = v
+
+
+@njit(**KERNEL_JIT)
+def store_hot(nodes, hot):
+    """End a chunk: add the thread's change of its copy to the shared table, node = local +
+    (node - base), which keeps what other threads added meanwhile and is exactly ``local``
+    when none did (one thread trains as if it wrote the table directly)."""
+    local, base = hot
+    cut = nodes.shape[0] - local.shape[0]
+    for r in range(local.shape[0]):
+        for d in range(nodes.shape[1]):
+            nodes[cut + r, d] = local[r, d] + (nodes[cut + r, d] - base[r, d])
+
+
+@njit(**KERNEL_JIT, inline="always")
+def hot_prefix(nodes, local, points, lengths, w):
+    """How many of word w's path nodes, from the root, are rows of the thread's copy."""
+    cut = nodes.shape[0] - local.shape[0]
+    n = lengths[w]
+    top = 0
+    while top < n and points[w, top] >= cut:
+        top += 1
+    return top
+
+
 def cbow_group(st) -> int:
     """CBOW centre words per step: the shared-negatives group, or 1 without negatives."""
     return st.cbow_group if st.negative > 0 else 1
 
 
 @njit(**KERNEL_JIT, inline="always")
-def prefetch_path(tree, w):
-    """Start loading the deep node rows of word ``w``'s path."""
-    nodes, points, _, lengths = tree
+def prefetch_path(nodes, points, lengths, w):
+    """Start loading the deep node rows of word ``w``'s path (arrays of ``tree``, unpacked
+    once per chunk: a tuple unpacked per centre word is reference-counted per centre word)."""
     for j in range(PREFETCH_DEPTH, lengths[w]):
         prefetch_row(nodes, points[w, j])

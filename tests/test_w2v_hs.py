@@ -73,7 +73,7 @@ def test_cbow_step_against_the_centres_path_equals_layered_sgd(hot_rows):
     g = np.empty(depth, np.float32)
     fused_tree = (a_nodes, tree[huffman.POINTS], tree[huffman.CODES], tree[huffman.LENGTHS])
     model = SimpleNamespace(arrays={**tree, huffman.NODES: a_nodes})
-    hot = hot_of(model, SimpleNamespace(hs=True, dim=DIM), hot_rows)
+    hot = hot_of(model, SimpleNamespace(hs=True, dim=DIM), 1, hot_rows)
     top = hot_prefix(a_nodes, hot[0], tree[huffman.POINTS], tree[huffman.LENGTHS], w)
     assert len(hot[0]) == hot_rows and (top > 0) == (hot_rows > 0)
     assert top < tree[huffman.LENGTHS][w]                       # and the rest in the table
@@ -273,3 +273,18 @@ def test_cli_trains_hs_and_its_errors_are_one_line(tmp_path, capsys):
         lines = err.strip().splitlines()
         assert code == 1 and len(lines) == 1 and lines[0].startswith("error:"), err
         assert message in lines[0]
+
+
+def test_only_few_threads_step_their_own_copy_of_the_top_of_the_tree():
+    # Summed over many threads, copies stepped for a whole chunk overshoot: CBOW --hs diverged
+    # at 4 and 16 threads on the bench corpus. More threads write the shared rows (Hogwild).
+    from types import SimpleNamespace
+
+    from embed.w2v.kernels_hs import HOT_THREADS, hot_of
+
+    model = SimpleNamespace(arrays={huffman.NODES: np.zeros((50, DIM), np.float32)})
+    st = SimpleNamespace(hs=True, dim=DIM)
+    assert len(hot_of(model, st, 1, 8)[0]) == 8
+    assert len(hot_of(model, st, HOT_THREADS, 8)[0]) == 8
+    assert len(hot_of(model, st, HOT_THREADS + 1, 8)[0]) == 0
+    assert len(hot_of(model, st, 16, 8)[0]) == 0

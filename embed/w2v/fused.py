@@ -1,7 +1,7 @@
 """The fused path: numba kernels that do forward, backward and the SGD update in one pass.
 
-Each kernel module offers ``make_runner(model, keep, table, settings, max_chunk, loss_every)``
-returning one thread's run(ids, ends, alpha, seed) over the model's tables. A model family (a new output
+Each kernel module offers ``make_runner(model, keep, table, settings, max_chunk, loss_every,
+threads=1)`` returning one thread's run(ids, ends, alpha, seed) over the model's tables. A model family (a new output
 layer, subword inputs) is a new kernel module and an entry in ``KERNELS``, not a branch in
 train(). A module may also offer ``prepare(model, settings)``, run once per training run before
 any thread starts: what it returns is passed to every ``make_runner`` as a last argument (the
@@ -36,14 +36,16 @@ def kernel_module(settings: TrainSettings):
     return importlib.import_module(KERNELS[(settings.model, kernel)])
 
 
-def worker_factory(model, keep, table, settings: TrainSettings, max_chunk: int):
+def worker_factory(model, keep, table, settings: TrainSettings, max_chunk: int,
+                   threads: int = 1):
     """make_worker() for the Hogwild runner: each call builds one thread's kernel runner (its
-    own scratch) over the model's shared tables."""
+    own scratch) over the model's shared tables; ``threads`` is how many will run at once."""
     module = kernel_module(settings)
     prepare = getattr(module, "prepare", None)
     shared = () if prepare is None else (prepare(model, settings),)
 
     def make_worker():
-        return module.make_runner(model, keep, table, settings, max_chunk, LOSS_EVERY, *shared)
+        return module.make_runner(model, keep, table, settings, max_chunk, LOSS_EVERY, *shared,
+                                  threads=threads)
 
     return make_worker

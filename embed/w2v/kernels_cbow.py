@@ -378,13 +378,13 @@ def train_cbow_hs_chunk(syn0, tree, hot, ids, ends, keep, window, alpha, keep_un
     return n, loss, nloss
 
 
-def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, threads: int = 1):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
     scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
     syn0 = model.vectors
     syn1 = model.output if st.negative > 0 else syn0
     tree = tree_of(model, st)
-    hot = hot_of(model, st)
+    hot = hot_of(model, st, threads)
     win, k, G, dim = st.window, st.negative, cbow_group(st), st.dim
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
     ctx = np.empty((G, 2 * win), np.int32)

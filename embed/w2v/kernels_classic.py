@@ -119,7 +119,7 @@ def train_cbow_classic_chunk(syn0, syn1, ids, ends, keep, table, window, negativ
     return n, loss, nloss
 
 
-def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, threads: int = 1):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
     scratch, for ``st.model`` (skip-gram or CBOW) over ``model``'s shared tables; ``st`` is the
     run's TrainSettings."""

@@ -44,6 +44,11 @@ PREFETCH_DEPTH = 4
 # thread steps its own copy of the HOT_ROWS last node rows (``hot_of``) and adds its change to
 # the shared table at the end of each chunk.
 HOT_ROWS = 256
+# ... but only while few threads run at once: each copy adds a chunk's worth of changes made
+# without seeing the others', and summed over many threads they overshoot. On the bench corpus
+# (5 epochs, --hs --negative 0) CBOW diverged at 4 and at 16 threads with the copies; plain
+# Hogwild on the shared rows is what more threads get.
+HOT_THREADS = 2
 
 
 def tree_of(model, st) -> tuple:
@@ -55,13 +60,13 @@ def tree_of(model, st) -> tuple:
             np.empty((0, 1), np.uint8), np.empty(0, np.int32))
 
 
-def hot_of(model, st, rows: int = HOT_ROWS) -> tuple:
+def hot_of(model, st, threads: int, rows: int = HOT_ROWS) -> tuple:
     """One thread's copy of the top of the tree: ``hot`` = (local, base) float32 [K, dim], the
     working copy of the last K rows of the node table and their value when loaded (K = ``rows``
     or all inner nodes; 0 without hierarchical softmax). Nodes are numbered as they are made,
     a parent after its children, so the last rows are the most frequent nodes and a path's nodes
     from the root down fall: the hot ones (>= the table's length - K) come first."""
-    k = min(rows, model.arrays[NODES].shape[0]) if st.hs else 0
+    k = min(rows, model.arrays[NODES].shape[0]) if st.hs and threads <= HOT_THREADS else 0
     return np.zeros((k, st.dim), np.float32), np.zeros((k, st.dim), np.float32)
 
 

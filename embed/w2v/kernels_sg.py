@@ -248,13 +248,13 @@ def train_sg_chunk(syn0, syn1, tree, hot, hot_targets, ids, ends, keep, table, w
     return n, loss, nloss
 
 
-def make_runner(model, keep, table, st, max_chunk: int, loss_every: int):
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, threads: int = 1):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
     scratch, over ``model``'s shared tables; ``st`` is the run's TrainSettings."""
     syn0 = model.vectors
     syn1 = model.output if st.negative > 0 else syn0
     tree = tree_of(model, st)
-    hot = hot_of(model, st)
+    hot = hot_of(model, st, threads)
     hot_targets = np.empty(tree[1].shape[1], np.int32)
     win, k = st.window, st.negative
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))

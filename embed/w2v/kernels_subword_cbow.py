@@ -164,7 +164,8 @@ def prepare(model, st):
     return working_rows(model, st)
 
 
-def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, shared):
+def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, shared,
+                threads: int = 1):
     """A per-thread function run(ids, ends, alpha, seed) -> (trained, loss, n) with its own
     scratch, over ``model``'s shared tables and ``shared`` = ``prepare``'s (noff, crows,
     n-gram working rows); ``st`` is the run's TrainSettings."""

@@ -111,8 +111,8 @@ def _run(model, start, ids, ends, threads, progress, out_dir, callback, notify):
         layered = layered_trainer(model, keep, table, st, lr, schedule.max_chunk)
         make_worker, threads = (lambda: layered.run), 1   # Ctrl-C then lands between chunks
     else:
-        make_worker = worker_factory(model, keep, table, st, schedule.max_chunk)
         threads = default_threads() if threads is None else threads
+        make_worker = worker_factory(model, keep, table, st, schedule.max_chunk, threads)
     monitor = Monitor(schedule, schedule.words_before(start.epoch, start.chunk), model.history,
                       start.history_base, progress, callback, out_dir)
 

@@ -1,5 +1,6 @@
-"""What every training kernel shares besides the math: its numba options, ``prefetch_row`` and
-the row operations of the dense blocks, four rows a pass (``dot4``, ``axpy4``, ``cross4``)."""
+"""What every training kernel shares besides the math: its numba options, ``prefetch_row``,
+``prefetch_item`` and the row operations of the dense blocks, four rows a pass (``dot4``,
+``axpy4``, ``cross4``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -40,6 +41,32 @@ def prefetch_row(typingctx, arr, row):
             addr = builder.add(start, builder.mul(loop.index, const(64)))
             # read access, high temporal locality, data cache
             builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch_item(typingctx, arr, index):
+    """Hint the CPU to start loading the cache line of ``arr[index]`` (a 1-D contiguous array):
+    for a random read of a table too large for the caches that the kernel can compute ahead
+    (the negative-sampling table, whose draws the generator fixes before they are made)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout in "CF"
+            and isinstance(index, types.Integer)):
+        return None
+    sig = types.void(arr, index)
+
+    def codegen(context, builder, signature, args):
+        aryty, idxty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        i = context.cast(builder, args[1], idxty, types.intp)
+        size = context.get_constant(types.intp, aryty.dtype.bitwidth // 8)
+        addr = builder.add(builder.ptrtoint(ary.data, ir.IntType(64)), builder.mul(i, size))
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
 
     return sig, codegen

@@ -28,8 +28,9 @@ from numba import njit
 
 from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
-from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_item, prefetch_row
+from embed.w2v.sampling import (below, draw_negative, reduced_window, subsample, window_span,
+                                xorshift)
 from embed.w2v.subword_rows import (compose, output_step, prefetch_word, spread,
                                     working_rows)
 
@@ -107,6 +108,19 @@ def draw_ahead(syn1, table, negative, state, negs):
     return state
 
 
+@njit(**KERNEL_JIT, inline="always")
+def prefetch_draws(table, state, skip, negative):
+    """Start loading the table entries of the ``negative`` draws that follow ``skip`` more
+    steps of the generator from ``state`` (its copy: nothing is drawn). The table (up to 10 M
+    entries) misses the caches on almost every draw, and its entry must arrive before the
+    drawn output row can even be prefetched."""
+    for _ in range(skip):
+        state = xorshift(state)
+    for _ in range(negative):
+        state = xorshift(state)
+        prefetch_item(table, below(state, table.shape[0]))
+
+
 @njit(**KERNEL_JIT)
 def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, table, window,
                              negative, alpha, keep_unk, seed, loss_every, buf, lo, hi, U, E, kc,
@@ -118,7 +132,8 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
     [2*window + 1], slots int32 [2*window], h/grad float32 [dim],
     g float32 / tgt int32 [1 + negative]. Per centre: flush the position leaving the windows,
     compose the one entering, the reduced window, then the next centre's negatives (drawn one
-    centre ahead so that their rows load meanwhile; negs int32 [2, negative]).
+    centre ahead so that their rows load meanwhile; negs int32 [2, negative]) and the table
+    entries of the negatives after them (``prefetch_draws``).
     Returns (words trained after subsampling, loss sum, centre words in the loss sum).
     """
     state = np.uint64(seed)
@@ -141,6 +156,8 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
         if i + 1 < n:   # the next centre's: their rows load while this one trains
             state = draw_ahead(syn1, table, negative, state, negs[1 - cur])
             prefetch_row(syn1, buf[i + 1])
+            if i + 2 < n:   # the table entries of the draws the next centre makes
+                prefetch_draws(table, state, 1, negative)
         start, stop = window_span(i, reach, lo, hi)
         m = 0
         for j in range(start, stop):

@@ -31,7 +31,7 @@ from embed.nn.losses import logistic_loss_scalar
 from embed.w2v.kernel_support import KERNEL_JIT, prefetch_item, prefetch_row
 from embed.w2v.sampling import (below, draw_negative, reduced_window, subsample, window_span,
                                 xorshift)
-from embed.w2v.subword_rows import (compose, output_step, prefetch_word, spread,
+from embed.w2v.subword_rows import (compose, output_step, prefetch_word_l2, spread,
                                     working_rows)
 
 _ZERO = np.float32(0.0)
@@ -150,7 +150,7 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
             flush(syn0, ngr, noff, nrows, buf, i - window - 1, E)
         if i + window < n:
             if i + window + 1 < n:
-                prefetch_word(syn0, ngr, noff, nrows, buf[i + window + 1])
+                prefetch_word_l2(syn0, ngr, noff, nrows, buf[i + window + 1])
             enter(syn0, ngr, noff, nrows, buf, i + window, U, E, kc)
         reach, state = reduced_window(state, window)
         if i + 1 < n:   # the next centre's: their rows load while this one trains

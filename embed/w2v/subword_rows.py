@@ -26,7 +26,7 @@ from numba import njit
 
 from embed.data.vocab import UNK
 from embed.subwords.ngrams import EOS, subword_table
-from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row, prefetch_row_l2
 
 NGRAMS = "ngrams"   # the model family's array: model.arrays[NGRAMS]
 _ZERO = np.float32(0.0)
@@ -117,6 +117,14 @@ def prefetch_word(syn0, ngr, noff, nrows, w):
     prefetch_row(syn0, w)
     for p in range(noff[w], noff[w + 1]):
         prefetch_row(ngr, nrows[p])
+
+
+@njit(**KERNEL_JIT, inline="always")
+def prefetch_word_l2(syn0, ngr, noff, nrows, w):
+    """``prefetch_word`` into the second-level cache only (``prefetch_row_l2``)."""
+    prefetch_row_l2(syn0, w)
+    for p in range(noff[w], noff[w + 1]):
+        prefetch_row_l2(ngr, nrows[p])
 
 
 @njit(**KERNEL_JIT, inline="always")

@@ -80,8 +80,8 @@ def working_rows(model, st) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(**KERNEL_JIT, inline="always")
-def compose(syn0, ngr, noff, nrows, w, h):
-    """h float32 [dim] = mean of word ``w``'s rows (own row, then its n-grams in order);
+def row_sum(syn0, ngr, noff, nrows, w, h):
+    """h float32 [dim] = sum of word ``w``'s rows (own row, then its n-grams in order);
     returns the number of rows k."""
     dim = h.shape[0]
     for d in range(dim):
@@ -91,7 +91,15 @@ def compose(syn0, ngr, noff, nrows, w, h):
         r = nrows[p]
         for d in range(dim):
             h[d] += ngr[r, d]
-    k = np.int64(1 + b - a)
+    return np.int64(1 + b - a)
+
+
+@njit(**KERNEL_JIT, inline="always")
+def compose(syn0, ngr, noff, nrows, w, h):
+    """h float32 [dim] = mean of word ``w``'s rows (own row, then its n-grams in order);
+    returns the number of rows k."""
+    dim = h.shape[0]
+    k = row_sum(syn0, ngr, noff, nrows, w, h)
     inv = _ONE / np.float32(k)
     for d in range(dim):
         h[d] *= inv

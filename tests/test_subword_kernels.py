@@ -9,7 +9,7 @@ from embed.nn.losses import negative_sampling_loss
 from embed.nn.optimizers import get_optimizer
 from embed.w2v.kernels_subword_cbow import cbow_subword_step
 from embed.w2v.kernels_subword_sg import sg_subword_block
-from embed.w2v.subword_rows import compose, ngram_csr, word_bags
+from embed.w2v.subword_rows import compose, ngram_csr, row_sum, word_bags
 
 WORDS = ["UNK", "the", "cat", "cats", "catalog", "dog", "dogma", "a", "über", "東京"]
 V, B, DIM, LR = len(WORDS), 40, 8, 0.05
@@ -59,6 +59,9 @@ def test_the_csr_holds_fasttexts_rows(csr):
     bag = EmbeddingBag([syn0, ngr]).forward(word_bags(np.array([4]), noff, nrows, V))
     assert k == 1 + noff[5] - noff[4]
     np.testing.assert_allclose(h, bag[0], rtol=1e-6, atol=1e-7)
+    s = np.empty(DIM, np.float32)
+    assert row_sum(syn0, ngr, noff, nrows, 4, s) == k
+    np.testing.assert_allclose(s, k * bag[0], rtol=1e-5, atol=1e-6)
 
 
 def layered_step(syn0, ngr, syn1, words, per_example, targets, mask, noff, nrows):
@@ -111,13 +114,13 @@ def test_cbow_centre_step_and_flush_equal_the_layered_step(csr):
     syn0, ngr, syn1 = tables(2)
     a0, an, a1 = syn0.copy(), ngr.copy(), syn1.copy()
     buf = np.array([3, 8, 6, 3, 1], np.int32)   # position 2 is the centre ("dogma")
-    R = 5
+    R = 8                                       # the kernels' ring: a power of two
     U, E = np.zeros((R, DIM), np.float32), np.zeros((R, DIM), np.float32)
     kc = np.zeros(R, np.int64)
     ctxpos = [0, 1, 3, 4]
     for j in ctxpos:
         enter(a0, an, noff, nrows, buf, j, U, E, kc)
-    slots = np.array([j % R for j in ctxpos], np.int32)
+    slots = np.array([j & (R - 1) for j in ctxpos], np.int32)
     negs = np.array([6, 2, 2], np.int32)         # the centre drawn as a negative, a repeat
     h, grad, g = (np.empty(DIM, np.float32), np.empty(DIM, np.float32),
                   np.empty(4, np.float32))

@@ -1,7 +1,7 @@
-"""What every training kernel shares besides the math: its numba options, ``prefetch_row`` and
-the row operations of the dense blocks, four rows a pass (``dot4``, ``axpy4``, ``cross4``) and
-the 4 x 4 tiles of scores and updates (``dot44``, ``axpy44``), and a sigmoid that vectorizes
-(``sigmoid_fast``)."""
+"""What every training kernel shares besides the math: its numba options, ``prefetch_row``
+(``prefetch_row_l2``), ``prefetch_item``, the row operations of the dense blocks, four rows a
+pass (``dot4``, ``axpy4``, ``cross4``) and the 4 x 4 tiles of scores and updates (``dot44``,
+``axpy44``), and a sigmoid that vectorizes (``sigmoid_fast``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,33 +15,74 @@ from numba.extending import intrinsic
 KERNEL_JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 
+def _prefetch_lines(context, builder, signature, args, locality):
+    """Code for a prefetch of every 64-byte line of row args[1] of the 2-D array args[0]."""
+    aryty, rowty = signature.args
+    ary = context.make_array(aryty)(context, builder, args[0])
+    r = context.cast(builder, args[1], rowty, types.intp)
+    ncols = cgutils.unpack_tuple(builder, ary.shape)[1]
+    const = lambda v: context.get_constant(types.intp, v)  # noqa: E731
+    rowbytes = builder.mul(ncols, const(aryty.dtype.bitwidth // 8))
+    start = builder.add(builder.ptrtoint(ary.data, ir.IntType(64)), builder.mul(r, rowbytes))
+    i8p = ir.IntType(8).as_pointer()
+    i32 = ir.IntType(32)
+    fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+    lines = builder.udiv(builder.add(rowbytes, const(63)), const(64))
+    with cgutils.for_range(builder, lines) as loop:
+        addr = builder.add(start, builder.mul(loop.index, const(64)))
+        # read access, the given temporal locality, data cache
+        builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(locality), i32(1)])
+    return context.get_dummy_value()
+
+
+def _row_args(arr, row) -> bool:
+    return (isinstance(arr, types.Array) and arr.ndim == 2 and arr.layout == "C"
+            and isinstance(row, types.Integer))
+
+
 @intrinsic
 def prefetch_row(typingctx, arr, row):
     """Hint the CPU to start loading row ``row`` of a 2-D C-contiguous array (every 64-byte
     line of it) into cache. The kernels call it one step ahead for the rows they will touch
     next, which hides most of the memory latency of the random row accesses (CBOW +40%)."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 2 and arr.layout == "C"
-            and isinstance(row, types.Integer)):
+    if not _row_args(arr, row):
         return None
-    sig = types.void(arr, row)
+    return types.void(arr, row), lambda c, b, s, a: _prefetch_lines(c, b, s, a, 3)
+
+
+@intrinsic
+def prefetch_row_l2(typingctx, arr, row):
+    """``prefetch_row`` into the second-level cache only (x86 ``prefetcht2``): for a burst of
+    rows (a subword word's ~20 rows, 140 lines) a first-level prefetch of each line waits for one
+    of the few first-level fill buffers and stalls the instructions behind it; the rows' first
+    reads then stream them from L2 (subword CBOW +10%)."""
+    if not _row_args(arr, row):
+        return None
+    return types.void(arr, row), lambda c, b, s, a: _prefetch_lines(c, b, s, a, 1)
+
+
+@intrinsic
+def prefetch_item(typingctx, arr, index):
+    """Hint the CPU to start loading the cache line of ``arr[index]`` (a 1-D contiguous array):
+    for a random read of a table too large for the caches that the kernel can compute ahead
+    (the negative-sampling table, whose draws the generator fixes before they are made)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout in "CF"
+            and isinstance(index, types.Integer)):
+        return None
+    sig = types.void(arr, index)
 
     def codegen(context, builder, signature, args):
-        aryty, rowty = signature.args
+        aryty, idxty = signature.args
         ary = context.make_array(aryty)(context, builder, args[0])
-        r = context.cast(builder, args[1], rowty, types.intp)
-        ncols = cgutils.unpack_tuple(builder, ary.shape)[1]
-        const = lambda v: context.get_constant(types.intp, v)  # noqa: E731
-        rowbytes = builder.mul(ncols, const(aryty.dtype.bitwidth // 8))
-        start = builder.add(builder.ptrtoint(ary.data, ir.IntType(64)), builder.mul(r, rowbytes))
+        i = context.cast(builder, args[1], idxty, types.intp)
+        size = context.get_constant(types.intp, aryty.dtype.bitwidth // 8)
+        addr = builder.add(builder.ptrtoint(ary.data, ir.IntType(64)), builder.mul(i, size))
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        lines = builder.udiv(builder.add(rowbytes, const(63)), const(64))
-        with cgutils.for_range(builder, lines) as loop:
-            addr = builder.add(start, builder.mul(loop.index, const(64)))
-            # read access, high temporal locality, data cache
-            builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(3), i32(1)])
+        builder.call(fn, [builder.inttoptr(addr, i8p), i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
 
     return sig, codegen

@@ -3,10 +3,10 @@
 fastText's CBOW averages every row of every context word (~6 words x ~20 rows at window 5)
 into h and adds the whole gradient of h to each of those ~150 rows, for every centre word. A
 word at position j sits in the windows of up to 2 * window centres, so here its composed vector
-u_j (the mean of its k_j rows) is computed once, when j enters the windows, kept in a ring of
-2 * window + 1 slots, and reused by every centre whose window holds it; the gradients those
-centres send it are summed in the slot's e_j and added to its rows once, when j leaves the
-windows (``flush``). For centre i:
+u_j (the mean of its k_j rows) is computed once, when j enters the windows, kept (as the sum
+k_j u_j) in a ring of R > 2 * window slots (a power of two), and reused by every centre whose
+window holds it; the gradients those centres send it are summed in the slot's e_j and added to
+its rows once, when j leaves the windows (``flush``). For centre i:
 
     h = sum_j k_j u_j / sum_j k_j          (the mean of all the context words' rows, as fastText)
     scores h . syn1[w_i] (label 1) and h . syn1[n] for k negatives (label 0, a draw equal to
@@ -28,9 +28,10 @@ from numba import njit
 
 from embed.nn.activations import sigmoid_scalar
 from embed.nn.losses import logistic_loss_scalar
-from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
-from embed.w2v.sampling import draw_negative, reduced_window, subsample, window_span
-from embed.w2v.subword_rows import (compose, output_step, prefetch_word, spread,
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_item, prefetch_row
+from embed.w2v.sampling import (below, draw_negative, reduced_window, subsample, window_span,
+                                xorshift)
+from embed.w2v.subword_rows import (output_step, prefetch_word_l2, row_sum, spread,
                                     working_rows)
 
 _ZERO = np.float32(0.0)
@@ -42,8 +43,8 @@ def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, t
                       want_loss):
     """One centre's step from the ring; return the summed loss (0 unless ``want_loss``).
 
-    U, E float32 [R, dim]: composed vectors and pending gradients of the ring's positions;
-    kc int64 [R]: their row counts; slots int32 [>= m]: the ring slots of the context words;
+    U, E float32 [R, dim]: the row sums (k_j u_j) and pending gradients of the ring's
+    positions; kc int64 [R]: their row counts; slots int32 [>= m]: the context words' slots;
     w: the centre (positive); negs int32 [>= k] (a draw equal to w is skipped).
     Scratch: h, grad float32 [dim], g float32 / tgt int32 [1 + k].
     """
@@ -53,11 +54,9 @@ def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, t
     total = 0
     for a in range(m):
         q = slots[a]
-        kq = kc[q]
-        total += kq
-        wq = np.float32(kq)
+        total += kc[q]
         for d in range(dim):
-            h[d] += wq * U[q, d]
+            h[d] += U[q, d]
     inv = _ONE / np.float32(total)
     for d in range(dim):
         h[d] *= inv
@@ -85,9 +84,10 @@ def cbow_subword_step(syn1, U, E, kc, slots, m, w, negs, k, alpha, h, grad, g, t
 
 @njit(**KERNEL_JIT, inline="always")
 def enter(syn0, ngr, noff, nrows, buf, j, U, E, kc):
-    """Position j enters the windows: compose its word into slot j % R, clear its gradient."""
-    q = j % U.shape[0]
-    kc[q] = compose(syn0, ngr, noff, nrows, buf[j], U[q])
+    """Position j enters the windows: its word's row sum into slot j & (R - 1) (R a power of
+    two: no division), its gradient cleared."""
+    q = j & (U.shape[0] - 1)
+    kc[q] = row_sum(syn0, ngr, noff, nrows, buf[j], U[q])
     for d in range(U.shape[1]):
         E[q, d] = _ZERO
 
@@ -95,7 +95,7 @@ def enter(syn0, ngr, noff, nrows, buf, j, U, E, kc):
 @njit(**KERNEL_JIT, inline="always")
 def flush(syn0, ngr, noff, nrows, buf, j, E):
     """Position j leaves the windows: its summed gradient goes to every row of its word."""
-    spread(syn0, ngr, noff, nrows, buf[j], E[j % E.shape[0]])
+    spread(syn0, ngr, noff, nrows, buf[j], E[j & (E.shape[0] - 1)])
 
 
 @njit(**KERNEL_JIT, inline="always")
@@ -107,6 +107,19 @@ def draw_ahead(syn1, table, negative, state, negs):
     return state
 
 
+@njit(**KERNEL_JIT, inline="always")
+def prefetch_draws(table, state, skip, negative):
+    """Start loading the table entries of the ``negative`` draws that follow ``skip`` more
+    steps of the generator from ``state`` (its copy: nothing is drawn). The table (up to 10 M
+    entries) misses the caches on almost every draw, and its entry must arrive before the
+    drawn output row can even be prefetched."""
+    for _ in range(skip):
+        state = xorshift(state)
+    for _ in range(negative):
+        state = xorshift(state)
+        prefetch_item(table, below(state, table.shape[0]))
+
+
 @njit(**KERNEL_JIT)
 def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, table, window,
                              negative, alpha, keep_unk, seed, loss_every, buf, lo, hi, U, E, kc,
@@ -114,16 +127,17 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
     """Train subword CBOW on one chunk of the id stream.
 
     ids int32 [n]; ends int32 [s]: the chunk's sentence ends; keep float32 [V]; table int32
-    [T]. Scratch: buf/lo/hi int32 [n], U/E float32 [2*window + 1, dim], kc int64
-    [2*window + 1], slots int32 [2*window], h/grad float32 [dim],
+    [T]. Scratch: buf/lo/hi int32 [n], U/E float32 [R, dim] and kc int64 [R] with R a power
+    of two > 2 * window, slots int32 [2*window], h/grad float32 [dim],
     g float32 / tgt int32 [1 + negative]. Per centre: flush the position leaving the windows,
     compose the one entering, the reduced window, then the next centre's negatives (drawn one
-    centre ahead so that their rows load meanwhile; negs int32 [2, negative]).
+    centre ahead so that their rows load meanwhile; negs int32 [2, negative]) and the table
+    entries of the negatives after them (``prefetch_draws``).
     Returns (words trained after subsampling, loss sum, centre words in the loss sum).
     """
     state = np.uint64(seed)
     n, state = subsample(ids, ends, keep, keep_unk, state, buf, lo, hi)
-    R = 2 * window + 1
+    mask = U.shape[0] - 1
     loss = 0.0
     nloss = 0
     for j in range(min(window, n)):
@@ -135,17 +149,19 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
             flush(syn0, ngr, noff, nrows, buf, i - window - 1, E)
         if i + window < n:
             if i + window + 1 < n:
-                prefetch_word(syn0, ngr, noff, nrows, buf[i + window + 1])
+                prefetch_word_l2(syn0, ngr, noff, nrows, buf[i + window + 1])
             enter(syn0, ngr, noff, nrows, buf, i + window, U, E, kc)
         reach, state = reduced_window(state, window)
         if i + 1 < n:   # the next centre's: their rows load while this one trains
             state = draw_ahead(syn1, table, negative, state, negs[1 - cur])
             prefetch_row(syn1, buf[i + 1])
+            if i + 2 < n:   # the table entries of the draws the next centre makes
+                prefetch_draws(table, state, 1, negative)
         start, stop = window_span(i, reach, lo, hi)
         m = 0
         for j in range(start, stop):
             if j != i:
-                slots[m] = j % R
+                slots[m] = j & mask
                 m += 1
         if m > 0:
             want = loss_every > 0 and i % loss_every == 0
@@ -173,9 +189,10 @@ def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, shared,
     noff, nrows, ngr = shared
     win, k, dim = st.window, st.negative, st.dim
     buf, lo, hi = (np.empty(max_chunk, np.int32) for _ in range(3))
-    U = np.empty((2 * win + 1, dim), np.float32)
-    E = np.empty((2 * win + 1, dim), np.float32)
-    kc = np.empty(2 * win + 1, np.int64)
+    ring = 1 << (2 * win).bit_length()     # a power of two > 2 * window
+    U = np.empty((ring, dim), np.float32)
+    E = np.empty((ring, dim), np.float32)
+    kc = np.empty(ring, np.int64)
     slots = np.empty(2 * win, np.int32)
     negs = np.empty((2, k), np.int32)
     h = np.empty(dim, np.float32)

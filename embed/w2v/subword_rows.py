@@ -26,7 +26,7 @@ from numba import njit
 
 from embed.data.vocab import UNK
 from embed.subwords.ngrams import EOS, subword_table
-from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row
+from embed.w2v.kernel_support import KERNEL_JIT, prefetch_row, prefetch_row_l2
 
 NGRAMS = "ngrams"   # the model family's array: model.arrays[NGRAMS]
 _ZERO = np.float32(0.0)
@@ -80,8 +80,8 @@ def working_rows(model, st) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(**KERNEL_JIT, inline="always")
-def compose(syn0, ngr, noff, nrows, w, h):
-    """h float32 [dim] = mean of word ``w``'s rows (own row, then its n-grams in order);
+def row_sum(syn0, ngr, noff, nrows, w, h):
+    """h float32 [dim] = sum of word ``w``'s rows (own row, then its n-grams in order);
     returns the number of rows k."""
     dim = h.shape[0]
     for d in range(dim):
@@ -91,7 +91,15 @@ def compose(syn0, ngr, noff, nrows, w, h):
         r = nrows[p]
         for d in range(dim):
             h[d] += ngr[r, d]
-    k = np.int64(1 + b - a)
+    return np.int64(1 + b - a)
+
+
+@njit(**KERNEL_JIT, inline="always")
+def compose(syn0, ngr, noff, nrows, w, h):
+    """h float32 [dim] = mean of word ``w``'s rows (own row, then its n-grams in order);
+    returns the number of rows k."""
+    dim = h.shape[0]
+    k = row_sum(syn0, ngr, noff, nrows, w, h)
     inv = _ONE / np.float32(k)
     for d in range(dim):
         h[d] *= inv
@@ -117,6 +125,14 @@ def prefetch_word(syn0, ngr, noff, nrows, w):
     prefetch_row(syn0, w)
     for p in range(noff[w], noff[w + 1]):
         prefetch_row(ngr, nrows[p])
+
+
+@njit(**KERNEL_JIT, inline="always")
+def prefetch_word_l2(syn0, ngr, noff, nrows, w):
+    """``prefetch_word`` into the second-level cache only (``prefetch_row_l2``)."""
+    prefetch_row_l2(syn0, w)
+    for p in range(noff[w], noff[w + 1]):
+        prefetch_row_l2(ngr, nrows[p])
 
 
 @njit(**KERNEL_JIT, inline="always")

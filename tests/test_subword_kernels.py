@@ -11,6 +11,8 @@ from embed.w2v.kernels_subword_cbow import cbow_subword_step
 from embed.w2v.kernels_subword_sg import sg_subword_block
 from embed.w2v.subword_rows import compose, ngram_csr, row_sum, word_bags
 
+from w2v_layered import run_chunks
+
 WORDS = ["UNK", "the", "cat", "cats", "catalog", "dog", "dogma", "a", "über", "東京"]
 V, B, DIM, LR = len(WORDS), 40, 8, 0.05
 
@@ -138,17 +140,6 @@ def test_cbow_centre_step_and_flush_equal_the_layered_step(csr):
     np.testing.assert_allclose(fused, layered, rtol=1e-5)
 
 
-def _run_chunks(settings, ids, ends, runner):
-    from embed.w2v.schedule import Schedule
-
-    plan = Schedule(len(ids), settings, ends)
-    for c in range(plan.chunks):
-        lo, hi = plan.bounds(c)
-        runner(np.ascontiguousarray(ids[lo:hi]), plan.sentence_ends(c), plan.alpha(0, c),
-               plan.seed(0, c))
-    return plan
-
-
 @pytest.mark.parametrize("model_name,share", [("skipgram", 3), ("skipgram", 10), ("cbow", 5)])
 def test_fused_and_layered_paths_train_the_same_subword_vectors(model_name, share):
     """Whole chunks: the walkers draw the kernels' windows, subsampling and negatives, and the
@@ -170,10 +161,10 @@ def test_fused_and_layered_paths_train_the_same_subword_vectors(model_name, shar
     table = sampling.negative_table(vocab.counts)
     fused = fresh_start(vocab, st).model
     layered = fresh_start(vocab, st).model
-    _run_chunks(st, ids, ends, worker_factory(fused, keep, table, st, 1_500)())
+    run_chunks(st, ids, ends, worker_factory(fused, keep, table, st, 1_500)())
     fused.sync_tables()     # the kernels trained a packed copy of the n-gram rows
     trainer = SubwordLayeredTrainer(layered, keep, table, st, st.alpha, 1_500, block_steps=True)
-    _run_chunks(st, ids, ends, trainer.run)
+    run_chunks(st, ids, ends, trainer.run)
     start = fresh_start(vocab, st).model
     assert not np.allclose(fused.arrays["ngrams"], start.arrays["ngrams"], atol=1e-3)
     np.testing.assert_allclose(fused.vectors, layered.vectors, atol=2e-5)

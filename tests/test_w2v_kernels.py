@@ -6,7 +6,7 @@ from embed.nn.losses import negative_sampling_loss
 from embed.w2v.kernels_cbow import cbow_block
 from embed.w2v.kernels_sg import ns_codes, sg_block
 
-from w2v_layered import layered_sgd_step
+from w2v_layered import layered_sgd_step, run_chunks
 
 V, DIM, LR = 30, 8, 0.05
 
@@ -90,18 +90,6 @@ def test_cbow_shared_negative_block_equals_layered_sgd():
     np.testing.assert_allclose(loss_fused, loss_layered, rtol=1e-5)
 
 
-def _run_chunks(model, settings, ids, ends, runner):
-    """Every chunk of one epoch, in order, one thread: what train() does with threads=1."""
-    from embed.w2v.schedule import Schedule
-
-    plan = Schedule(len(ids), settings, ends)
-    for c in range(plan.chunks):
-        lo, hi = plan.bounds(c)
-        runner(np.ascontiguousarray(ids[lo:hi]), plan.sentence_ends(c), plan.alpha(0, c),
-               plan.seed(0, c))
-    return plan
-
-
 @pytest.mark.parametrize("model_name", ["skipgram", "cbow"])
 def test_fused_and_layered_paths_train_the_same_vectors_over_whole_chunks(model_name):
     """Not one block but whole chunks: the layered path's example walker draws the same
@@ -123,10 +111,10 @@ def test_fused_and_layered_paths_train_the_same_vectors_over_whole_chunks(model_
     table = sampling.negative_table(vocab.counts)
     fused = fresh_start(vocab, st).model
     layered = fresh_start(vocab, st).model
-    plan = _run_chunks(fused, st, ids, ends, worker_factory(fused, keep, table, st, 1_500)())
+    plan = run_chunks(st, ids, ends, worker_factory(fused, keep, table, st, 1_500)())
     assert plan.starts.tolist() == [0, 700, 1501, 2200, 3000]   # whole sentences, <= 1,000
     trainer = LayeredTrainer(layered, keep, table, st, st.alpha, 1_500, block_steps=True)
-    _run_chunks(layered, st, ids, ends, trainer.run)
+    run_chunks(st, ids, ends, trainer.run)
     assert not np.allclose(fused.vectors, fresh_start(vocab, st).model.vectors, atol=1e-3)
     np.testing.assert_allclose(fused.vectors, layered.vectors, atol=2e-5)
     np.testing.assert_allclose(fused.output, layered.output, atol=2e-5)

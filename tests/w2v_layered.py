@@ -1,5 +1,6 @@
-"""The layered embed.nn step the fused-kernel tests compare with: Embedding -> (mean of the
-context rows for CBOW) -> an output loss -> SGD on sparse rows."""
+"""What the fused-kernel tests compare with: the layered embed.nn step (Embedding -> (mean of
+the context rows for CBOW) -> an output loss -> SGD on sparse rows), and one epoch of whole
+chunks through either path."""
 import numpy as np
 
 from embed.nn.layers import Embedding
@@ -21,3 +22,17 @@ def layered_sgd_step(W_in, W_out, in_ids, output_loss, lr, reduce_counts=None):
     emb.backward(dh)
     get_optimizer("sgd", lr=lr).step([W_in, W_out], [emb.grad, gout])
     return loss
+
+
+def run_chunks(settings, ids, ends, runner):
+    """Every chunk of one epoch, in order, one thread (what train() does with threads=1),
+    through ``runner(ids, ends, alpha, seed)``: a fused kernel's or a layered trainer's run.
+    Returns the Schedule."""
+    from embed.w2v.schedule import Schedule
+
+    plan = Schedule(len(ids), settings, ends)
+    for c in range(plan.chunks):
+        lo, hi = plan.bounds(c)
+        runner(np.ascontiguousarray(ids[lo:hi]), plan.sentence_ends(c), plan.alpha(0, c),
+               plan.seed(0, c))
+    return plan

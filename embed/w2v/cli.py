@@ -143,8 +143,8 @@ Examples:
 @quiet_option
 def train(corpus, model, dim, window, negative, sample, epochs, alpha, min_alpha, lr_schedule,
           vocab_size, min_count, max_words, tokens, sentences, phrases, threads, seed, optimizer,
-          kernel, loss, keep_unk, hs, subwords, minn, maxn, bucket, neg_share, data_dir, out, resume,
-          new_corpus, quiet):
+          kernel, loss, keep_unk, hs, subwords, minn, maxn, bucket, neg_share, data_dir, out,
+          resume, new_corpus, quiet):
     ctx = click.get_current_context()
     given = {name for name in ctx.params
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}

@@ -1,12 +1,13 @@
 """The fused path: numba kernels that do forward, backward and the SGD update in one pass.
 
 Each kernel module offers ``make_runner(model, keep, table, settings, max_chunk, loss_every,
-threads=1)`` returning one thread's run(ids, ends, alpha, seed) over the model's tables. A model family (a new output
-layer, subword inputs) is a new kernel module and an entry in ``KERNELS``, not a branch in
-train(). A module may also offer ``prepare(model, settings)``, run once per training run before
-any thread starts: what it returns is passed to every ``make_runner`` as a last argument (the
-subword kernels train a compact working copy of the n-gram rows they use, which
-``model.sync_tables()`` writes back before every checkpoint).
+threads=1)`` returning one thread's run(ids, ends, alpha, seed) over the model's tables
+(``threads``: how many run at once). A model family (a new output layer, subword inputs) is a
+new kernel module and an entry in ``KERNELS``, not a branch in train(). A module may also offer
+``prepare(model, settings)``, run once per training run before any thread starts: what it
+returns is passed to every ``make_runner`` after ``loss_every`` (the subword kernels train a
+compact working copy of the n-gram rows they use, which ``model.sync_tables()`` writes back
+before every checkpoint).
 """
 from __future__ import annotations
 

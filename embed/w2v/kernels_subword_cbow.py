@@ -175,9 +175,8 @@ def train_cbow_subword_chunk(syn0, ngr, syn1, noff, nrows, ids, ends, keep, tabl
     return n, loss, nloss
 
 
-def prepare(model, st):
-    """Once per run: the packed working copy of the n-gram rows every thread trains."""
-    return working_rows(model, st)
+# fused.py's once-per-run hook: the packed working copy of the n-gram rows every thread trains
+prepare = working_rows
 
 
 def make_runner(model, keep, table, st, max_chunk: int, loss_every: int, shared,
